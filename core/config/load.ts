@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { errorMessage } from '../errors.ts';
+import { ConfigError, type ConfigIssue, fromZodIssues } from './issues.ts';
+import { type FencerConfig, fencerConfig } from './schema.ts';
+import { checkSigningSecret, resolveSecret, type SecretSource } from './secrets.ts';
+
+/** A validated config with every signing key resolved, ready for the API and the worker. */
+export interface LoadedConfig {
+  file: string;
+  /** Folder that relative paths in the config (secret files, status files, CAs) are resolved against. */
+  baseDir: string;
+  config: FencerConfig;
+  /** Resolves any secretRef of this config (driver credentials resolve lazily through this). */
+  secret(ref: string): string;
+  /** `cluster/node` or `admin/name` → secret. */
+  keys: ReadonlyMap<string, string>;
+}
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  /** Validate structure only; do not read env vars or secret files (for `config validate --skip-secrets`). */
+  skipSecrets?: boolean;
+}
+
+/** Reads and validates `fencer.yaml`. Throws ConfigError listing every problem by path. */
+export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '(file)', message: `cannot read: ${errorMessage(err)}` }]);
+  }
+  return parseConfig(text, path, options);
+}
+
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
+        message: e.message,
+      })),
+    );
+  }
+  const parsed = fencerConfig.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
+  const config = parsed.data;
+  const source: SecretSource = { env: options.env ?? process.env, baseDir: dirname(file) };
+  const secret = (ref: string) => resolveSecret(ref, source);
+  const keys = new Map<string, string>();
+  if (!options.skipSecrets) {
+    const issues = checkSecrets(config, source);
+    if (issues.length > 0) throw new ConfigError(file, issues);
+    for (const [clusterName, cluster] of Object.entries(config.clusters)) {
+      for (const [nodeName, node] of Object.entries(cluster.nodes)) {
+        keys.set(`${clusterName}/${nodeName}`, secret(node.key.secretRef));
+      }
+    }
+    for (const [adminName, ref] of Object.entries(config.admins)) {
+      keys.set(`admin/${adminName}`, secret(ref.secretRef));
+    }
+  }
+  return { file, baseDir: source.baseDir, config, secret, keys };
+}
+
+/** Every secretRef in the tree must resolve; signing keys must also be strong enough. */
+function checkSecrets(config: FencerConfig, source: SecretSource): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const signingPaths = new Set<string>();
+  for (const [c, cluster] of Object.entries(config.clusters)) {
+    for (const n of Object.keys(cluster.nodes)) signingPaths.add(`clusters.${c}.nodes.${n}.key`);
+  }
+  for (const a of Object.keys(config.admins)) signingPaths.add(`admins.${a}`);
+  walk(config, '', (path, ref) => {
+    try {
+      const value = resolveSecret(ref, source);
+      const weak = signingPaths.has(path) ? checkSigningSecret(value) : undefined;
+      if (weak) issues.push({ path: `${path}.secretRef`, message: weak });
+    } catch (err) {
+      issues.push({ path: `${path}.secretRef`, message: errorMessage(err) });
+    }
+  });
+  return issues;
+}
+
+function walk(value: unknown, path: string, visit: (path: string, ref: string) => void): void {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`, visit);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.secretRef === 'string') {
+      visit(path, record.secretRef);
+      return;
+    }
+    for (const [key, child] of Object.entries(record))
+      walk(child, path ? `${path}.${key}` : key, visit);
+  }
+}

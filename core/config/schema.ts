@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/** `env:NAME` or `file:/path` (relative paths are resolved against the config file's folder). */
+export const secretRefString = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'must be env:NAME or file:PATH');
+export const secretRef = z.strictObject({ secretRef: secretRefString });
+export type SecretRef = z.infer<typeof secretRef>;
+
+/** Cluster, node, relay and admin names: also used in keys, table keys and URLs. */
+export const name = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'must be 1-63 chars of [A-Za-z0-9._-], starting alphanumeric',
+  );
+
+const httpsUrl = z.url({ protocol: /^https?$/ });
+
+export const dummyOptions = z.strictObject({
+  statusFile: z.string().min(1),
+  offDelayMs: z.number().int().min(0).max(600_000).optional(),
+  mode: z.enum(['normal', 'ignore', 'error', 'unknown']).optional(),
+});
+
+export const azureCredential = z.union([
+  z.strictObject({ managedIdentityClientId: z.string().min(1) }),
+  z.strictObject({
+    tenantId: z.string().min(1),
+    clientId: z.string().min(1),
+    clientSecret: secretRef,
+  }),
+]);
+
+export const azureVmOptions = z.strictObject({
+  subscriptionId: z.string().min(1),
+  resourceGroup: z.string().min(1),
+  vmName: z.string().min(1),
+  credential: azureCredential.optional(),
+  endpoint: httpsUrl.optional(),
+  authorityHost: httpsUrl.optional(),
+});
+
+export const awsCredential = z.union([
+  z.strictObject({ accessKeyId: secretRef, secretAccessKey: secretRef }),
+  z.strictObject({
+    webIdentity: z.strictObject({
+      roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
+      audience: z.string().min(1),
+      managedIdentityClientId: z.string().min(1).optional(),
+      sessionName: z.string().min(2).max(64).optional(),
+    }),
+  }),
+]);
+
+export const awsEc2Options = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'),
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as i-0abc12345'),
+  credential: awsCredential.optional(),
+  endpoint: httpsUrl.optional(),
+});
+
+export const relayOptions = z.strictObject({ relay: name, target: name });
+
+/**
+ * One fence device: an object with exactly one driver kind as its key. Written as one object
+ * with optional members (not a union) so that errors point into the right driver's options.
+ */
+export const driverEntry = z
+  .strictObject({
+    dummy: dummyOptions.optional(),
+    'azure-vm': azureVmOptions.optional(),
+    'aws-ec2': awsEc2Options.optional(),
+    relay: relayOptions.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const kinds = Object.keys(entry).filter((k) => entry[k as keyof typeof entry] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a device needs exactly one of dummy, azure-vm, aws-ec2, relay (got ${kinds.length === 0 ? 'none' : kinds.join(', ')})`,
+      });
+    }
+  })
+  .meta({ minProperties: 1, maxProperties: 1 });
+export type DriverEntry = z.infer<typeof driverEntry>;
+
+/** A level: every device in it must be verified off (AND); levels are alternatives (OR). */
+export const level = z.array(driverEntry).min(1, 'a level needs at least one device');
+
+export const nodeConfig = z.strictObject({
+  priority: z.number().int().default(0),
+  key: secretRef,
+  levels: z.array(level).min(1, 'a node needs at least one fence level'),
+});
+
+export const clusterConfig = z.strictObject({
+  quorum: z.number().int().min(1).default(1),
+  maxConcurrentFences: z.number().int().min(1).default(1),
+  minSurvivors: z.number().int().min(0).default(1),
+  settleMs: z.number().int().min(0).max(60_000).default(0),
+  fenceDeadlineSeconds: z.number().int().min(5).max(3600).default(240),
+  levelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  quorumWindowSeconds: z.number().int().min(1).max(86_400).default(60),
+  allowSelfReport: z.boolean().default(false),
+  nodes: z.record(name, nodeConfig),
+});
+
+export const relayConfig = z.strictObject({
+  url: httpsUrl,
+  keyName: name,
+  key: secretRef,
+  ca: z.string().min(1).optional(),
+});
+
+export const fencerConfig = z
+  .strictObject({
+    clusters: z.record(name, clusterConfig),
+    relays: z.record(name, relayConfig).default({}),
+    admins: z.record(name, secretRef).default({}),
+  })
+  .superRefine((config, ctx) => {
+    for (const [clusterName, cluster] of Object.entries(config.clusters)) {
+      const path = ['clusters', clusterName];
+      if (clusterName === 'admin') {
+        // `admin/NAME` is the admin key namespace of X-Fencer-Key.
+        ctx.addIssue({ code: 'custom', path, message: 'the cluster name "admin" is reserved' });
+      }
+      const nodeCount = Object.keys(cluster.nodes).length;
+      if (nodeCount < 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'nodes'],
+          message: 'a cluster needs at least 2 nodes',
+        });
+      }
+      if (cluster.quorum > Math.max(1, nodeCount - 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'quorum'],
+          message: `quorum ${cluster.quorum} can never be reached: only ${nodeCount - 1} other nodes can report`,
+        });
+      }
+      if (cluster.minSurvivors >= nodeCount) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'minSurvivors'],
+          message: `minSurvivors ${cluster.minSurvivors} leaves no node fenceable in a ${nodeCount}-node cluster`,
+        });
+      }
+      for (const [nodeName, node] of Object.entries(cluster.nodes)) {
+        node.levels.forEach((devices, levelIndex) => {
+          devices.forEach((device, deviceIndex) => {
+            if (device.relay && !(device.relay.relay in config.relays)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [
+                  ...path,
+                  'nodes',
+                  nodeName,
+                  'levels',
+                  levelIndex,
+                  deviceIndex,
+                  'relay',
+                  'relay',
+                ],
+                message: `relay "${device.relay.relay}" is not defined under relays`,
+              });
+            }
+          });
+        });
+      }
+    }
+  });
+
+export type FencerConfig = z.infer<typeof fencerConfig>;
+export type ClusterConfig = FencerConfig['clusters'][string];
+export type NodeConfig = ClusterConfig['nodes'][string];
+export type RelayConfig = FencerConfig['relays'][string];

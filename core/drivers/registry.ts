@@ -1,0 +1,28 @@
+import type { DriverEntry, RelayConfig } from '../config/schema.ts';
+import type { DriverContext, DriverKind, FenceDriver } from './types.ts';
+
+/** Everything a driver factory may need; built once by the composition root. */
+export interface DriverFactoryContext extends DriverContext {
+  /** Resolves a secretRef of the config (`env:NAME` / `file:PATH`). */
+  secret(ref: string): string;
+  relays: Readonly<Record<string, RelayConfig>>;
+}
+
+export function driverKindOf(entry: DriverEntry): DriverKind {
+  if (entry.dummy) return 'dummy';
+  if (entry['azure-vm']) return 'azure-vm';
+  if (entry['aws-ec2']) return 'aws-ec2';
+  return 'relay';
+}
+
+/**
+ * Builds the driver of one device. Each kind's module (and its SDK) is imported only when a
+ * target of that kind is first used, so the entry bundle stays small and starts fast.
+ */
+export async function createDriver(
+  entry: DriverEntry,
+  ctx: DriverFactoryContext,
+): Promise<FenceDriver> {
+  if (entry.dummy) return (await import('./dummy.ts')).createDummyDriver(entry.dummy, ctx);
+  throw new Error(`driver kind ${driverKindOf(entry)} is not available in this build`);
+}

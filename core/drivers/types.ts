@@ -1,0 +1,38 @@
+import type { Clock } from '../clock.ts';
+
+export type PowerState = 'on' | 'off' | 'unknown';
+
+/** Who is being fenced, for drivers that need an idempotency key or a log context. */
+export interface FenceTarget {
+  cluster: string;
+  node: string;
+  incidentId: string;
+  /** Unique per driver call sequence; the relay driver uses it as its requestId stem. */
+  attemptId: string;
+}
+
+/**
+ * A fence driver translates one vendor API into power states. It owns no safety logic: the
+ * engine (core/engine) decides about retries, timeouts and what counts as verified.
+ * Errors are DriverError with `retryable` set; never return 'off' unless the vendor said so.
+ */
+export interface FenceDriver {
+  readonly kind: DriverKind;
+  /** Human description without secrets, e.g. `azure-vm rg-Group1/vm-HostA`. */
+  readonly description: string;
+  /** Hard power-off; does not wait for the target to be off. */
+  powerOff(target: FenceTarget, signal: AbortSignal): Promise<void>;
+  powerState(target: FenceTarget, signal: AbortSignal): Promise<PowerState>;
+  /** For unfence with power-on; absent when the path cannot power on. */
+  powerOn?(target: FenceTarget, signal: AbortSignal): Promise<void>;
+}
+
+export const driverKinds = ['dummy', 'azure-vm', 'aws-ec2', 'relay'] as const;
+export type DriverKind = (typeof driverKinds)[number];
+
+/** What every driver factory may use; the composition root provides it. */
+export interface DriverContext {
+  clock: Clock;
+  /** Directory relative paths in the config are resolved against. */
+  baseDir: string;
+}

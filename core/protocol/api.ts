@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Node states of DESIGN.md. Only `member` nodes count as survivors. */
+export const nodeStates = ['member', 'suspected', 'fencing', 'fenced', 'failed'] as const;
+export type NodeState = (typeof nodeStates)[number];
+
+/** Incident states: pending → fencing → fenced | failed; or refused (never acted on). */
+export const incidentStates = ['pending', 'fencing', 'fenced', 'failed', 'refused'] as const;
+export type IncidentState = (typeof incidentStates)[number];
+export const terminalStates: readonly IncidentState[] = ['fenced', 'failed', 'refused'];
+export const isTerminal = (state: IncidentState): boolean => terminalStates.includes(state);
+
+export const maxBodyBytes = 16 * 1024;
+export const eventIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** POST /v1/clusters/{cluster}/reports. The reporter comes from the signing key, never the body. */
+export const reportBody = z.strictObject({
+  target: z.string().min(1).max(128),
+  reason: z.string().max(512).optional(),
+  eventId: z.string().regex(eventIdPattern, 'must be 1-128 chars of [A-Za-z0-9._:-]').optional(),
+});
+export type ReportBody = z.infer<typeof reportBody>;
+
+export const unfenceBody = z.strictObject({ powerOn: z.boolean().optional() });
+
+/** One driver call sequence within one level: what was tried and what was observed. */
+export interface Attempt {
+  level: number;
+  driver: string;
+  startedAt: string;
+  endedAt: string;
+  /** `off` is the only success: the driver observed the target powered off. */
+  outcome: 'off' | 'timeout' | 'error' | 'unknown' | 'aborted';
+  detail: string;
+}
+
+export interface Refusal {
+  code: string;
+  detail: string;
+}
+
+/** The incident as the API returns it (GET .../incidents/{id}, and 200/202 report answers). */
+export interface Incident {
+  incidentId: string;
+  cluster: string;
+  target: string;
+  state: IncidentState;
+  reporters: string[];
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+  attempts: Attempt[];
+  refusal?: Refusal;
+}
+
+export interface ClusterView {
+  cluster: string;
+  nodes: { name: string; state: NodeState; incidentId?: string }[];
+}
