@@ -25,6 +25,19 @@ export interface FenceDriver {
   powerState(target: FenceTarget, signal: AbortSignal): Promise<PowerState>;
   /** For unfence with power-on; absent when the path cannot power on. */
   powerOn?(target: FenceTarget, signal: AbortSignal): Promise<void>;
+  /**
+   * Non-destructive checks of this path for `fencer doctor`: credentials accepted, endpoint
+   * reachable, permission to power off (e.g. EC2 DryRun), current power state readable.
+   */
+  check?(target: FenceTarget, signal: AbortSignal): Promise<DriverCheck[]>;
+}
+
+export interface DriverCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** How to fix it, when `ok` is false. */
+  fix?: string;
 }
 
 export const driverKinds = ['dummy', 'azure-vm', 'aws-ec2', 'relay'] as const;
