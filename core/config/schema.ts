@@ -39,6 +39,8 @@ export const azureVmOptions = z.strictObject({
   credential: azureCredential.optional(),
   endpoint: httpsUrl.optional(),
   authorityHost: httpsUrl.optional(),
+  /** A PEM file of a CA trusted in addition to the system CAs, for `endpoint` and `authorityHost`. */
+  ca: z.string().min(1).optional(),
 });
 
 export const awsCredential = z.union([
@@ -49,6 +51,8 @@ export const awsCredential = z.union([
       audience: z.string().min(1),
       managedIdentityClientId: z.string().min(1).optional(),
       sessionName: z.string().min(2).max(64).optional(),
+      /** STS endpoint for AssumeRoleWithWebIdentity; default: the region's STS. */
+      stsEndpoint: httpsUrl.optional(),
     }),
   }),
 ]);
@@ -58,6 +62,8 @@ export const awsEc2Options = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as i-0abc12345'),
   credential: awsCredential.optional(),
   endpoint: httpsUrl.optional(),
+  /** A PEM file of a CA trusted in addition to the system CAs, for `endpoint` and `stsEndpoint`. */
+  ca: z.string().min(1).optional(),
 });
 
 export const relayOptions = z.strictObject({ relay: name, target: name });

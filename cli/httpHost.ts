@@ -1,0 +1,100 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleApiRequest } from '../core/api/router.ts';
+import type { ApiContext, ApiRequest, ApiResponse } from '../core/api/types.ts';
+import { maxBodyBytes } from '../core/protocol/api.ts';
+import { problem } from '../core/protocol/problems.ts';
+
+const prefix = '/api';
+
+/**
+ * The local host's HTTP adapter: the same handlers the Functions app uses, under `/api`.
+ * It stops reading a body past 16 KiB (413) instead of buffering whatever a client sends.
+ */
+export function createHttpHost(ctx: ApiContext): { server: Server; inFlight: () => number } {
+  let inFlight = 0;
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+    });
+    serve(ctx, req, res).catch((err) => {
+      ctx.log.error({ err: String(err) }, 'http adapter failed');
+      if (!res.headersSent)
+        send(res, { status: 500, headers: {}, body: problem('internal-error', 'internal error') });
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return { server, inFlight: () => inFlight };
+}
+
+async function serve(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = req.url ?? '/';
+  if (raw !== prefix && !raw.startsWith(`${prefix}/`)) {
+    send(res, {
+      status: 404,
+      headers: {},
+      body: problem('not-found', `routes live under ${prefix}/v1/`),
+    });
+    return;
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') {
+    send(res, {
+      status: 413,
+      headers: { connection: 'close' },
+      body: problem('payload-too-large', `the limit is ${maxBodyBytes} bytes`),
+    });
+    return;
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  const request: ApiRequest = {
+    method: req.method ?? 'GET',
+    pathWithQuery: raw.slice(prefix.length) || '/',
+    headers,
+    body,
+  };
+  send(res, await handleApiRequest(ctx, request));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  const isProblem =
+    typeof response.body === 'object' &&
+    response.body !== null &&
+    'code' in response.body &&
+    response.status >= 400;
+  const type =
+    response.headers['content-type'] ??
+    (isProblem ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8');
+  const text = response.body === undefined ? '' : JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-type': type,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}

@@ -1,0 +1,109 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../core/config/issues.ts';
+import { errorMessage } from '../core/errors.ts';
+import { registerConfigCommands } from './configCommands.ts';
+import { prepareDemo } from './demo.ts';
+import { readSecret, sendReport } from './report.ts';
+import { serve } from './serve.ts';
+import { UsageError } from './usageError.ts';
+import { version } from './version.ts';
+
+const integer = (min: number, max: number) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+  }
+  return Number(value);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('fencer')
+    .description('Fencer: one central, verified, audited fencing decision for HA clusters')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('serve')
+    .description('run the API, the fence worker and the sweeper locally (on Azurite)')
+    .option('--config <file>', 'fencer.yaml (default: $FENCER_CONFIG)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', integer(0, 65535), 7071)
+    .option('--data-dir <dir>', 'keep the embedded Azurite here (persistent); default in memory')
+    .option('--demo', 'create the demo key files next to the config when missing')
+    .action(async (opts: { config?: string; port: number; dataDir?: string; demo?: boolean }) => {
+      const config = opts.config ?? process.env.FENCER_CONFIG;
+      if (!config) throw new UsageError('--config FILE or FENCER_CONFIG is required');
+      if (opts.demo) await prepareDemo(config);
+      await serve({ config, port: opts.port, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+    });
+
+  program
+    .command('report')
+    .description('report a peer as suspected dead; exit 0 only when it is verified fenced')
+    .requiredOption('--target <node>', 'the node suspected dead')
+    .option('--url <url>', 'API base URL (default: $FENCER_URL)', process.env.FENCER_URL)
+    .option(
+      '--key-id <cluster/node>',
+      "this node's key id (default: $FENCER_KEY_ID)",
+      process.env.FENCER_KEY_ID,
+    )
+    .option('--cluster <name>', 'cluster (must match the key id)')
+    .option('--secret-file <file>', "file holding this node's secret (default: $FENCER_SECRET)")
+    .option('--reason <text>', 'why the peer is suspected')
+    .option('--event-id <id>', 'idempotency key (random by default, reused across retries)')
+    .option('--wait <seconds>', 'wait this long for the verdict', integer(0, 3600), 300)
+    .option('--json', 'print the incident as JSON')
+    .action(async (opts) => {
+      const keyId: string | undefined = opts.keyId;
+      if (!opts.url || !keyId || !/^[^/]+\/[^/]+$/.test(keyId))
+        throw new UsageError('--url and --key-id CLUSTER/NODE are required');
+      if (opts.cluster && opts.cluster !== keyId.split('/')[0])
+        throw new UsageError('--cluster does not match --key-id');
+      const secret = readSecret(opts.secretFile, process.env);
+      if (!secret) throw new UsageError('--secret-file FILE or FENCER_SECRET is required');
+      const result = await sendReport({
+        url: opts.url,
+        keyId,
+        secret,
+        target: opts.target,
+        waitSeconds: opts.wait,
+        ...(opts.reason ? { reason: opts.reason } : {}),
+        ...(opts.eventId ? { eventId: opts.eventId } : {}),
+      });
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify(result.incident ?? { code: result.code, message: result.message }, null, 2)}\n`,
+        );
+      else process.stdout.write(`${result.message}\n`);
+      process.exitCode = result.exit;
+    });
+
+  registerConfigCommands(program);
+  return program;
+}
+
+/** Exit codes: 0 ok; 1 operation failed; 2 usage or invalid config; 3 wait timed out. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (help and --version exit 0).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`fencer: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(
+        `fencer: invalid config ${err.file}\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`fencer: ${errorMessage(err)}\n`);
+    process.exitCode = 1;
+  }
+}

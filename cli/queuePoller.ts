@@ -1,0 +1,114 @@
+import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import { decodeMessage, type FenceMessage } from '../core/ledger/fenceQueue.ts';
+import type { Log } from '../core/log.ts';
+
+export interface PollerOptions {
+  queue: QueueClient;
+  clock: Clock;
+  log: Log;
+  handle(message: FenceMessage, signal: AbortSignal): Promise<unknown>;
+  poison(message: FenceMessage): Promise<void>;
+  /** Like the Functions host's queues.maxDequeueCount. */
+  maxDequeueCount?: number;
+  /** Idle poll interval; `wake()` cuts it short when our own API just enqueued. */
+  idlePollMs?: number;
+  /** A message is invisible this long while handled, and renewed; a crash frees it after this. */
+  visibilitySeconds?: number;
+  concurrency?: number;
+}
+
+/**
+ * The local host's queue trigger: polls fast, wakes at once on its own sends, runs each
+ * message with the same worker as the Functions app, deletes it when handled, and gives up
+ * (poison) after `maxDequeueCount` deliveries. `stop()` drains in-flight work.
+ */
+export function startQueuePoller(options: PollerOptions) {
+  const idlePollMs = options.idlePollMs ?? 250;
+  const visibility = options.visibilitySeconds ?? 30;
+  const maxDequeue = options.maxDequeueCount ?? 5;
+  const concurrency = options.concurrency ?? 8;
+  const stopping = new AbortController();
+  /** Aborts fences still running when the drain time is over (they resume after a restart). */
+  const abortWork = new AbortController();
+  const running = new Set<Promise<void>>();
+  let wake: (() => void) | undefined;
+
+  const runOne = async (item: {
+    messageId: string;
+    popReceipt: string;
+    messageText: string;
+    dequeueCount: number;
+  }) => {
+    let receipt = item.popReceipt;
+    // Keep the message invisible while we work, so a long fence is not delivered twice.
+    const renew = setInterval(
+      () => {
+        options.queue
+          .updateMessage(item.messageId, receipt, undefined, visibility)
+          .then((r) => {
+            if (r.popReceipt) receipt = r.popReceipt;
+          })
+          .catch(() => undefined);
+      },
+      (visibility * 1000) / 3,
+    );
+    try {
+      const message = decodeMessage(item.messageText);
+      if (item.dequeueCount > maxDequeue) await options.poison(message);
+      else await options.handle(message, abortWork.signal);
+      // A stop mid-fence leaves the message for the next start (redelivery after `visibility`).
+      if (!abortWork.signal.aborted) await options.queue.deleteMessage(item.messageId, receipt);
+    } catch (err) {
+      options.log.warn(
+        { err: errorMessage(err), dequeueCount: item.dequeueCount },
+        'fence message failed; it will be redelivered',
+      );
+    } finally {
+      clearInterval(renew);
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      let got = 0;
+      try {
+        if (running.size < concurrency) {
+          const { receivedMessageItems } = await options.queue.receiveMessages({
+            numberOfMessages: Math.min(32, concurrency - running.size),
+            visibilityTimeout: visibility,
+          });
+          got = receivedMessageItems.length;
+          for (const item of receivedMessageItems) {
+            const task = runOne(item).finally(() => running.delete(task));
+            running.add(task);
+          }
+        }
+      } catch (err) {
+        options.log.warn({ err: errorMessage(err) }, 'queue poll failed');
+      }
+      if (got === 0 && !stopping.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          options.clock.sleep(idlePollMs, stopping.signal).then(resolve, resolve);
+        });
+        wake = undefined;
+      }
+    }
+  })();
+
+  return {
+    wake: () => wake?.(),
+    /** Stops receiving, lets running fences finish for up to `drainMs`, then aborts the rest. */
+    async stop(drainMs = 30_000): Promise<void> {
+      stopping.abort(new Error('host stopping'));
+      wake?.();
+      await loop;
+      const drained = Promise.allSettled([...running]);
+      const timer = setTimeout(() => abortWork.abort(new Error('host stopping')), drainMs);
+      await drained;
+      clearTimeout(timer);
+    },
+  };
+}

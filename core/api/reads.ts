@@ -1,0 +1,77 @@
+import { findIncident, nodeState } from '../arbiter/state.ts';
+import { toIncident } from '../ledger/incidentStore.ts';
+import { type ClusterView, isTerminal } from '../protocol/api.ts';
+import { ProblemError } from '../protocol/problems.ts';
+import { authenticate } from './authenticate.ts';
+import { incidentView } from './incidentView.ts';
+import { json } from './responses.ts';
+import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
+
+/** GET /v1/clusters/{cluster}/incidents/{id}?waitSeconds=N (returns early once terminal). */
+export async function getIncident(
+  ctx: ApiContext,
+  request: ApiRequest,
+  cluster: string,
+  id: string,
+  query: URLSearchParams,
+): Promise<ApiResponse> {
+  await authenticate(ctx, request, cluster, 'node-or-admin');
+  const wait = intParam(query, 'waitSeconds', 0, 120) ?? 0;
+  const until = ctx.clock.now() + wait * 1000;
+  for (;;) {
+    const incident = await incidentView(ctx, cluster, id);
+    if (!incident)
+      throw new ProblemError('not-found', `incident ${id} not found in cluster ${cluster}`);
+    if (isTerminal(incident.state) || ctx.clock.now() >= until) return json(200, incident);
+    await ctx.clock.sleep(Math.min(ctx.waitPollMs ?? 200, Math.max(0, until - ctx.clock.now())));
+  }
+}
+
+/** GET /v1/clusters/{cluster}: every configured node with its state. */
+export async function getCluster(
+  ctx: ApiContext,
+  request: ApiRequest,
+  cluster: string,
+): Promise<ApiResponse> {
+  await authenticate(ctx, request, cluster, 'node-or-admin');
+  const { state } = await ctx.clusters.read(cluster);
+  const nodes = Object.keys(ctx.config.clusters[cluster]?.nodes ?? {}).map((name) => {
+    const incidentId = state.nodes[name]?.incidentId;
+    return { name, state: nodeState(state, name), ...(incidentId ? { incidentId } : {}) };
+  });
+  const view: ClusterView = { cluster, nodes };
+  return json(200, view);
+}
+
+/** GET /v1/clusters/{cluster}/incidents?limit=N, newest first. */
+export async function listIncidents(
+  ctx: ApiContext,
+  request: ApiRequest,
+  cluster: string,
+  query: URLSearchParams,
+): Promise<ApiResponse> {
+  await authenticate(ctx, request, cluster, 'node-or-admin');
+  const limit = intParam(query, 'limit', 1, 200) ?? 20;
+  const stored = await ctx.incidents.list(cluster, limit);
+  // The cluster entity is the truth for records it still holds (a projection may lag a moment).
+  const { state } = await ctx.clusters.read(cluster);
+  const incidents = stored.map((incident) => {
+    const record = findIncident(state, incident.incidentId);
+    return record ? toIncident(cluster, record, incident.attempts) : incident;
+  });
+  return json(200, { incidents });
+}
+
+export function intParam(
+  query: URLSearchParams,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ProblemError('invalid-request', `${name} must be an integer from ${min} to ${max}`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,96 @@
+import { FencerError } from '../errors.ts';
+import { maxBodyBytes } from '../protocol/api.ts';
+import { ProblemError, problem } from '../protocol/problems.ts';
+import { getCluster, getIncident, listIncidents } from './reads.ts';
+import { postReport } from './reports.ts';
+import { json, problemResponse } from './responses.ts';
+import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
+import { postUnfence } from './unfence.ts';
+
+type Handler = (
+  ctx: ApiContext,
+  request: ApiRequest,
+  params: string[],
+  query: URLSearchParams,
+) => Promise<ApiResponse>;
+
+const seg = '([^/]+)';
+const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
+  {
+    method: 'GET',
+    pattern: /^\/v1\/health$/,
+    handler: async (ctx) => json(200, { status: 'ok', version: ctx.version }),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/clusters/${seg}/reports$`),
+    handler: (ctx, r, [c = '']) => postReport(ctx, r, c),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/clusters/${seg}/incidents/${seg}$`),
+    handler: (ctx, r, [c = '', id = ''], q) => getIncident(ctx, r, c, id, q),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/clusters/${seg}/incidents$`),
+    handler: (ctx, r, [c = ''], q) => listIncidents(ctx, r, c, q),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/clusters/${seg}$`),
+    handler: (ctx, r, [c = '']) => getCluster(ctx, r, c),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/clusters/${seg}/nodes/${seg}/unfence$`),
+    handler: (ctx, r, [c = '', n = '']) => postUnfence(ctx, r, c, n),
+  },
+];
+
+/**
+ * Routes one request of HTTP API v1. Every failure becomes problem+json: ProblemErrors keep
+ * their code; storage contention is 503 (retry); anything else is 500 and logged.
+ */
+export async function handleApiRequest(ctx: ApiContext, request: ApiRequest): Promise<ApiResponse> {
+  try {
+    if (request.body.byteLength > maxBodyBytes) {
+      throw new ProblemError(
+        'payload-too-large',
+        `the body is ${request.body.byteLength} bytes; the limit is ${maxBodyBytes}`,
+      );
+    }
+    const url = new URL(request.pathWithQuery, 'http://fencer.invalid');
+    const path = url.pathname;
+    const matching = routes.filter((route) => route.pattern.test(path));
+    if (matching.length === 0) throw new ProblemError('not-found', `no route ${path}`);
+    const route = matching.find((r) => r.method === request.method.toUpperCase());
+    if (!route) {
+      const allow = matching.map((r) => r.method).join(', ');
+      return problemResponse(problem('method-not-allowed', `use ${allow}`), { allow });
+    }
+    const params = (route.pattern.exec(path)?.slice(1) ?? []).map(decodeSegment);
+    return await route.handler(ctx, request, params, url.searchParams);
+  } catch (err) {
+    if (err instanceof ProblemError) return problemResponse(err.problem);
+    if (err instanceof FencerError && err.retryable) {
+      ctx.log.warn({ err: err.message, code: err.code }, 'request failed, retryable');
+      return problemResponse(problem('unavailable', 'the ledger is busy; retry'), {
+        'retry-after': '1',
+      });
+    }
+    ctx.log.error(
+      { err: err instanceof Error ? err.stack : String(err), path: request.pathWithQuery },
+      'request failed',
+    );
+    return problemResponse(problem('internal-error', 'internal error; see the server log'));
+  }
+}
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ProblemError('invalid-request', 'malformed percent-encoding in the path');
+  }
+}

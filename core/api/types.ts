@@ -1,0 +1,35 @@
+import type { ArbiterDeps } from '../arbiter/arbiter.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { DriverFactoryContext } from '../drivers/registry.ts';
+import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { Log } from '../log.ts';
+
+/** A host-agnostic HTTP request: the Functions adapter and the local host both build one. */
+export interface ApiRequest {
+  method: string;
+  /** Path and query exactly as sent, starting at `/v1/` (the `/api` prefix removed). */
+  pathWithQuery: string;
+  /** Lower-case header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  body: Uint8Array;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Serialised as JSON (problem+json when `headers['content-type']` says so). */
+  body?: unknown;
+}
+
+/** Everything the API handlers need; built by each host's composition root. */
+export interface ApiContext extends ArbiterDeps {
+  loaded: LoadedConfig;
+  replay: ReplayStore;
+  drivers: DriverFactoryContext;
+  log: Log;
+  version: string;
+  /** Prefix of the routes in Location headers (`/api` for both hosts). */
+  basePath: string;
+  /** How often a `waitSeconds` GET re-reads the ledger. */
+  waitPollMs?: number;
+}

@@ -1,0 +1,132 @@
+import type { TableClient } from '@azure/data-tables';
+import type { IncidentRecord } from '../arbiter/state.ts';
+import type { Attempt, Incident } from '../protocol/api.ts';
+import { incidentRowKey } from './ids.ts';
+import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
+
+interface IncidentEntity {
+  partitionKey: string;
+  rowKey: string;
+  incident: string;
+  attempts: string;
+  rev: number;
+}
+
+/** Attempts kept per incident; a redelivered fence can add more, the newest matter most. */
+const maxAttempts = 40;
+
+/**
+ * Incident entities (PartitionKey = cluster, RowKey = inverted time + id): the history, and
+ * the attempts. The cluster entity's record is the truth while it is there; these entities are
+ * written after each decision with a revision guard, so a late writer never rolls one back.
+ */
+export class IncidentStore {
+  constructor(private readonly table: TableClient) {}
+
+  /** Writes the record's view unless a newer revision is already stored. Keeps attempts. */
+  async project(cluster: string, record: IncidentRecord): Promise<void> {
+    await this.modify(cluster, record.id, (doc, storedRev) =>
+      storedRev >= record.rev
+        ? undefined
+        : { doc: toIncident(cluster, record, doc?.attempts ?? []), rev: record.rev },
+    );
+  }
+
+  async appendAttempt(cluster: string, id: string, attempt: Attempt): Promise<void> {
+    await this.modify(cluster, id, (doc, rev) => {
+      if (!doc) return undefined; // projected before any attempt; a missing entity means a lost race, not ours to invent
+      return {
+        doc: {
+          ...doc,
+          attempts: [...doc.attempts, attempt].slice(-maxAttempts),
+          updatedAt: attempt.endedAt,
+        },
+        rev,
+      };
+    });
+  }
+
+  async get(cluster: string, id: string): Promise<Incident | undefined> {
+    try {
+      const entity = await this.table.getEntity<IncidentEntity>(cluster, incidentRowKey(id));
+      return fromEntity(entity);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Newest first: the RowKey starts with the inverted creation time. */
+  async list(cluster: string, limit: number): Promise<Incident[]> {
+    const out: Incident[] = [];
+    const pages = this.table
+      .listEntities<IncidentEntity>({
+        queryOptions: {
+          filter: `PartitionKey eq '${cluster.replace(/'/g, "''")}' and RowKey lt 'a'`,
+        },
+      })
+      .byPage({ maxPageSize: Math.min(limit, 1000) });
+    for await (const page of pages) {
+      for (const entity of page) {
+        out.push(fromEntity(entity));
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  private async modify(
+    cluster: string,
+    id: string,
+    change: (doc: Incident | undefined, rev: number) => { doc: Incident; rev: number } | undefined,
+  ): Promise<void> {
+    for (let tries = 0; tries < 20; tries++) {
+      let existing: (IncidentEntity & { etag: string }) | undefined;
+      try {
+        existing = await this.table.getEntity<IncidentEntity>(cluster, incidentRowKey(id));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const next = change(existing ? fromEntity(existing) : undefined, existing?.rev ?? -1);
+      if (!next) return;
+      const entity: IncidentEntity = {
+        partitionKey: cluster,
+        rowKey: incidentRowKey(id),
+        incident: JSON.stringify({ ...next.doc, attempts: undefined }),
+        attempts: JSON.stringify(next.doc.attempts),
+        rev: next.rev,
+      };
+      try {
+        if (existing) await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
+        else await this.table.createEntity(entity);
+        return;
+      } catch (err) {
+        if (!isPreconditionFailed(err) && !isConflict(err)) throw err;
+      }
+    }
+    throw new Error(`incident ${id}: too many concurrent writers`);
+  }
+}
+
+function fromEntity(entity: IncidentEntity): Incident {
+  return {
+    ...(JSON.parse(entity.incident) as Omit<Incident, 'attempts'>),
+    attempts: JSON.parse(entity.attempts) as Attempt[],
+  };
+}
+
+/** The API's view of a record, with the attempts kept in the entity. */
+export function toIncident(cluster: string, record: IncidentRecord, attempts: Attempt[]): Incident {
+  return {
+    incidentId: record.id,
+    cluster,
+    target: record.target,
+    state: record.state,
+    reporters: [...record.reporters],
+    ...(record.reason ? { reason: record.reason } : {}),
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    attempts,
+    ...(record.refusal ? { refusal: record.refusal } : {}),
+  };
+}

@@ -1,0 +1,64 @@
+import { type TableClient, TableClient as TableClientClass } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import { isConflict } from './tableErrors.ts';
+
+/**
+ * Where the ledger and the fence queue live. One storage account; names share a prefix so
+ * several deployments (or test suites) can use one account without meeting.
+ */
+export interface StorageNames {
+  ledgerTable: string;
+  replayTable: string;
+  fenceQueue: string;
+}
+
+export function storageNames(prefix = 'fencer'): StorageNames {
+  const clean = prefix.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (!/^[a-z][a-z0-9]{0,40}$/.test(clean))
+    throw new Error(`storage prefix "${prefix}" must start with a letter`);
+  return {
+    ledgerTable: `${clean}ledger`,
+    replayTable: `${clean}replay`,
+    fenceQueue: `${clean}-fence`,
+  };
+}
+
+export interface StorageClients {
+  ledger: TableClient;
+  replay: TableClient;
+  queue: QueueClient;
+  /** Where messages go after too many failed deliveries (the Functions host's `-poison` convention). */
+  poison: QueueClient;
+  names: StorageNames;
+}
+
+/** Clients from a connection string (`AzureWebJobsStorage`, or the embedded Azurite's). */
+export function clientsFromConnectionString(
+  connectionString: string,
+  names: StorageNames,
+): StorageClients {
+  // Azurite speaks plain http on loopback; Azure endpoints are https and unaffected.
+  const options = {
+    allowInsecureConnection: /UseDevelopmentStorage|127\.0\.0\.1|localhost/.test(connectionString),
+  };
+  return {
+    ledger: TableClientClass.fromConnectionString(connectionString, names.ledgerTable, options),
+    replay: TableClientClass.fromConnectionString(connectionString, names.replayTable, options),
+    queue: new QueueClient(connectionString, names.fenceQueue),
+    poison: new QueueClient(connectionString, `${names.fenceQueue}-poison`),
+    names,
+  };
+}
+
+/** Creates the tables and queues if missing (idempotent; run at start). */
+export async function ensureStorage(clients: StorageClients): Promise<void> {
+  const ignoreExists = (err: unknown) => {
+    if (!isConflict(err)) throw err;
+  };
+  await Promise.all([
+    clients.ledger.createTable().catch(ignoreExists),
+    clients.replay.createTable().catch(ignoreExists),
+    clients.queue.createIfNotExists(),
+    clients.poison.createIfNotExists(),
+  ]);
+}

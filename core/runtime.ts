@@ -1,0 +1,54 @@
+import type { ApiContext } from './api/types.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { LoadedConfig } from './config/load.ts';
+import type { FencePolicy } from './engine/policy.ts';
+import { ClusterStore } from './ledger/clusterStore.ts';
+import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
+import { IncidentStore } from './ledger/incidentStore.ts';
+import { ReplayStore } from './ledger/replayStore.ts';
+import type { StorageClients } from './ledger/storage.ts';
+import type { Log } from './log.ts';
+import type { WorkerDeps } from './worker/fenceWorker.ts';
+
+export type Runtime = ApiContext & WorkerDeps;
+
+export interface RuntimeOptions {
+  loaded: LoadedConfig;
+  storage: StorageClients;
+  log: Log;
+  version: string;
+  clock?: Clock;
+  /** Wraps the queue, e.g. to wake the local poller at once after a send. */
+  onEnqueue?: (delayMs: number) => void;
+  owner?: string;
+  leaseMs?: number;
+  policy?: FencePolicy;
+  queue?: FenceQueue;
+}
+
+/** Wires config, storage and ports into what the API handlers and the worker use. Host-agnostic. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const clock = options.clock ?? systemClock;
+  const { loaded } = options;
+  return {
+    config: loaded.config,
+    loaded,
+    clock,
+    clusters: new ClusterStore(options.storage.ledger),
+    incidents: new IncidentStore(options.storage.ledger),
+    replay: new ReplayStore(options.storage.replay, () => clock.now()),
+    queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
+    drivers: {
+      clock,
+      baseDir: loaded.baseDir,
+      secret: loaded.secret,
+      relays: loaded.config.relays,
+    },
+    log: options.log,
+    version: options.version,
+    basePath: '/api',
+    ...(options.owner ? { owner: options.owner } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+  };
+}

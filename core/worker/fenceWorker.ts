@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
+import { claim, close, failPoisoned, renew } from '../arbiter/lifecycle.ts';
+import type { IncidentRecord } from '../arbiter/state.ts';
+import { createDriver, type DriverFactoryContext } from '../drivers/registry.ts';
+import type { FenceDriver } from '../drivers/types.ts';
+import type { FencePolicy } from '../engine/policy.ts';
+import { runFence } from '../engine/runFence.ts';
+import { errorMessage } from '../errors.ts';
+import type { FenceMessage } from '../ledger/fenceQueue.ts';
+import type { Log } from '../log.ts';
+import type { Attempt } from '../protocol/api.ts';
+
+export interface WorkerDeps extends ArbiterDeps {
+  drivers: DriverFactoryContext;
+  log: Log;
+  /** Identifies this worker's leases (host + random). */
+  owner?: string;
+  /** A worker that stops renewing loses its lease after this long; another then takes over. */
+  leaseMs?: number;
+  policy?: FencePolicy;
+}
+
+export type WorkResult = 'fenced' | 'failed' | 'later' | 'busy' | 'done' | 'aborted';
+
+const defaultOwner = `worker-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Handles one fence message: claim the incident (lease), run its levels, record every attempt,
+ * close it with the verdict. Redeliveries and duplicates are harmless: a live lease elsewhere
+ * means someone is on it, a closed incident means it is done.
+ * `signal` aborts without a verdict (shutdown): the lease is released for the next worker.
+ */
+export async function processFenceMessage(
+  deps: WorkerDeps,
+  message: FenceMessage,
+  signal?: AbortSignal,
+): Promise<WorkResult> {
+  const owner = deps.owner ?? defaultOwner;
+  const leaseMs = deps.leaseMs ?? 30_000;
+  const { cluster, incidentId } = message;
+  if (!(cluster in deps.config.clusters)) {
+    deps.log.warn({ cluster, incidentId }, 'fence message for an unknown cluster dropped');
+    return 'done';
+  }
+  const claimed = await decide(deps, cluster, (state, ctx) =>
+    claim(state, incidentId, owner, leaseMs, ctx),
+  );
+  const outcome = claimed.outcome;
+  if (outcome.kind === 'later') {
+    await deps.queue.send(message, outcome.delayMs);
+    return 'later';
+  }
+  if (outcome.kind !== 'run') return outcome.kind;
+  const record = outcome.record;
+  // The report that opened the incident projected it; after a crash that write may be missing.
+  await deps.incidents.project(cluster, record);
+
+  const stop = new AbortController();
+  const onStop = () => stop.abort(signal?.reason ?? new Error('worker stopping'));
+  signal?.addEventListener('abort', onStop, { once: true });
+  const heartbeat = keepLease(deps, cluster, incidentId, owner, leaseMs, stop);
+  try {
+    const result = await fence(deps, cluster, record, stop.signal);
+    const outcome = result.outcome;
+    if (outcome === 'aborted') {
+      deps.log.warn(
+        { cluster, incidentId, detail: result.detail },
+        'fence stopped without a verdict',
+      );
+      // Hand over at once: the next worker should not wait out our lease.
+      await decide(deps, cluster, (state, ctx) => renew(state, incidentId, owner, 0, ctx)).catch(
+        () => undefined,
+      );
+      return 'aborted';
+    }
+    const verdict = { outcome, detail: result.detail };
+    const closed = await decide(deps, cluster, (state, ctx) =>
+      close(state, incidentId, verdict, ctx),
+    );
+    deps.log.info(
+      {
+        cluster,
+        incidentId,
+        target: record.target,
+        outcome: closed.outcome?.state,
+        detail: result.detail,
+      },
+      'fence ended',
+    );
+    return outcome;
+  } finally {
+    heartbeat.stop();
+    signal?.removeEventListener('abort', onStop);
+  }
+}
+
+async function fence(
+  deps: WorkerDeps,
+  cluster: string,
+  record: IncidentRecord,
+  signal: AbortSignal,
+) {
+  const clusterConfig = deps.config.clusters[cluster];
+  const node = clusterConfig?.nodes[record.target];
+  const fencingAt = record.fencingAt ?? deps.clock.now();
+  const deadlineAt = fencingAt + (clusterConfig?.fenceDeadlineSeconds ?? 240) * 1000;
+  const recordAttempt = async (attempt: Attempt) => {
+    await deps.incidents.appendAttempt(cluster, record.id, attempt).catch((err) => {
+      deps.log.error(
+        { cluster, incidentId: record.id, err: errorMessage(err) },
+        'could not record an attempt',
+      );
+    });
+  };
+  if (!node)
+    return {
+      outcome: 'failed' as const,
+      detail: `${record.target} is no longer in the config`,
+      attempts: [],
+    };
+  const levels: FenceDriver[][] = [];
+  for (const [index, devices] of node.levels.entries()) {
+    try {
+      levels.push(await Promise.all(devices.map((device) => createDriver(device, deps.drivers))));
+    } catch (err) {
+      // A level that cannot even be built is a failed level; the others still get their chance.
+      const now = new Date(deps.clock.now()).toISOString();
+      await recordAttempt({
+        level: index + 1,
+        driver: 'config',
+        startedAt: now,
+        endedAt: now,
+        outcome: 'error',
+        detail: errorMessage(err),
+      });
+      levels.push([]);
+    }
+  }
+  return runFence({
+    target: { cluster, node: record.target, incidentId: record.id },
+    levels,
+    deadlineAt,
+    ...(clusterConfig?.levelTimeoutSeconds
+      ? { levelTimeoutMs: clusterConfig.levelTimeoutSeconds * 1000 }
+      : {}),
+    clock: deps.clock,
+    signal,
+    onAttempt: recordAttempt,
+    ...(deps.policy ? { policy: deps.policy } : {}),
+  });
+}
+
+/** Renews the lease every third of its length; a lost lease stops our fence (someone took over). */
+function keepLease(
+  deps: WorkerDeps,
+  cluster: string,
+  incidentId: string,
+  owner: string,
+  leaseMs: number,
+  stop: AbortController,
+) {
+  const done = new AbortController();
+  (async () => {
+    while (!done.signal.aborted) {
+      await deps.clock.sleep(Math.max(100, Math.floor(leaseMs / 3)), done.signal);
+      const { outcome: held } = await decide(deps, cluster, (state, ctx) =>
+        renew(state, incidentId, owner, leaseMs, ctx),
+      );
+      if (!held) {
+        stop.abort(new Error('lease lost'));
+        return;
+      }
+    }
+  })().catch((err) => {
+    if (!done.signal.aborted)
+      deps.log.warn({ cluster, incidentId, err: errorMessage(err) }, 'lease renewal failed');
+  });
+  return { stop: () => done.abort() };
+}
+
+/** A message the host gave up on (poison): its incident ends `failed`, never silently open. */
+export async function processPoisonMessage(deps: WorkerDeps, message: FenceMessage): Promise<void> {
+  if (!(message.cluster in deps.config.clusters)) return;
+  const { outcome } = await decide(deps, message.cluster, (state, ctx) =>
+    failPoisoned(state, message.incidentId, ctx),
+  );
+  deps.log.error({ ...message, state: outcome?.state }, 'poison fence message: incident ended');
+}

@@ -1,0 +1,48 @@
+import { decide } from '../arbiter/arbiter.ts';
+import { openIncidents } from '../arbiter/state.ts';
+import { advance, noEffects } from '../arbiter/transition.ts';
+import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { WorkerDeps } from './fenceWorker.ts';
+
+/** A fence whose message may have been lost is re-sent after this long without a live lease. */
+const orphanAfterMs = 20_000;
+
+export interface SweepResult {
+  resent: number;
+  projected: number;
+  expired: number;
+}
+
+/**
+ * The repair timer: applies due transitions (settle, quorum expiry), re-sends messages for
+ * fences nobody holds (a crash between decision and enqueue, or a dead worker), re-projects
+ * recent records (a crash between decision and projection), and deletes expired replay entries.
+ */
+export async function sweep(deps: WorkerDeps & { replay: ReplayStore }): Promise<SweepResult> {
+  const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
+  for (const cluster of Object.keys(deps.config.clusters)) {
+    let resent = 0;
+    const { state } = await decide(deps, cluster, (current, ctx) => {
+      const next = structuredClone(current);
+      const fx = noEffects();
+      advance(next, ctx, fx);
+      for (const record of openIncidents(next)) {
+        const orphan =
+          record.state === 'fencing' &&
+          (record.lease
+            ? record.lease.until <= ctx.now
+            : ctx.now - (record.fencingAt ?? record.updatedAt) >= orphanAfterMs);
+        if (orphan) fx.enqueue.push({ incidentId: record.id, delayMs: 0 });
+      }
+      resent = fx.enqueue.length;
+      return { state: next, outcome: undefined, effects: fx };
+    });
+    result.resent += resent;
+    for (const record of state.incidents) {
+      await deps.incidents.project(cluster, record);
+      result.projected++;
+    }
+  }
+  result.expired = await deps.replay.sweep();
+  return result;
+}
