@@ -10,6 +10,11 @@ const azuriteMain = path.join(
 );
 process.argv = [process.argv[0], azuriteMain, ...process.argv.slice(2)];
 
+// Once the parent is gone, its end of our stdout/stderr pipes is closed too: writing there
+// (Azurite logs "closing...") would raise EPIPE and kill us before the database is saved.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
 const stop = () => {
   // Azurite registered its own SIGTERM handler (close servers → save DBs); give it time, then go.
   process.emit('SIGTERM');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
@@ -32,8 +33,16 @@ export function startQueuePoller(options: PollerOptions) {
   const stopping = new AbortController();
   /** Aborts fences still running when the drain time is over (they resume after a restart). */
   const abortWork = new AbortController();
+  // Every running fence listens on it (up to `concurrency` at once).
+  setMaxListeners(0, abortWork.signal);
   const running = new Set<Promise<void>>();
-  let wake: (() => void) | undefined;
+  let nap: AbortController | undefined;
+  /** A wake that came while we were receiving: skip the next sleep. */
+  let woken = false;
+  const wake = () => {
+    woken = true;
+    nap?.abort();
+  };
 
   const runOne = async (item: {
     messageId: string;
@@ -88,22 +97,24 @@ export function startQueuePoller(options: PollerOptions) {
       } catch (err) {
         options.log.warn({ err: errorMessage(err) }, 'queue poll failed');
       }
-      if (got === 0 && !stopping.signal.aborted) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          options.clock.sleep(idlePollMs, stopping.signal).then(resolve, resolve);
-        });
-        wake = undefined;
+      if (got === 0 && !woken && !stopping.signal.aborted) {
+        // A wake cancels the sleep, so early wakes do not pile up pending timers and listeners.
+        nap = new AbortController();
+        await options.clock
+          .sleep(idlePollMs, AbortSignal.any([nap.signal, stopping.signal]))
+          .catch(() => undefined);
+        nap = undefined;
       }
+      woken = false;
     }
   })();
 
   return {
-    wake: () => wake?.(),
+    wake,
     /** Stops receiving, lets running fences finish for up to `drainMs`, then aborts the rest. */
     async stop(drainMs = 30_000): Promise<void> {
       stopping.abort(new Error('host stopping'));
-      wake?.();
+      wake();
       await loop;
       const drained = Promise.allSettled([...running]);
       const timer = setTimeout(() => abortWork.abort(new Error('host stopping')), drainMs);

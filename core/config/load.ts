@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage } from '../errors.ts';
 import { ConfigError, type ConfigIssue, fromZodIssues } from './issues.ts';
 import { type FencerConfig, fencerConfig } from './schema.ts';
@@ -37,13 +37,14 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
 }
 
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => ({
-        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
-        message: e.message,
+        path: `(yaml line ${lines.linePos(e.pos[0]).line})`,
+        message: e.message.split('\n')[0] ?? e.message,
       })),
     );
   }

@@ -1,0 +1,4 @@
+// Entry of the Functions app (package.json `main` after the build): registers every function.
+import './api.ts';
+import './fenceWorker.ts';
+import './sweeper.ts';

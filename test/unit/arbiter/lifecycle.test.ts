@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { claim, close, failPoisoned, renew, unfence } from '../../../core/arbiter/lifecycle.ts';
+import { decideReport } from '../../../core/arbiter/report.ts';
+import { nodeState } from '../../../core/arbiter/state.ts';
+import { cluster, context, empty } from './fixtures.ts';
+
+const three = cluster({ a: 0, b: 0, c: 0 });
+
+function fencingOfB() {
+  const ctx = context(three);
+  const { state } = decideReport(empty(), { reporter: 'a', target: 'b' }, ctx);
+  return { ctx, state };
+}
+
+describe('claim and lease', () => {
+  it('gives the lease to one worker; another waits until it expires', () => {
+    const { ctx, state } = fencingOfB();
+    const first = claim(state, 'inc-1', 'w1', 30_000, ctx);
+    expect(first.outcome.kind).toBe('run');
+    const second = claim(first.state, 'inc-1', 'w2', 30_000, ctx.at(ctx.now + 1000));
+    expect(second.outcome).toMatchObject({ kind: 'busy', owner: 'w1' });
+    const takeover = claim(first.state, 'inc-1', 'w2', 30_000, ctx.at(ctx.now + 30_000));
+    expect(takeover.outcome.kind).toBe('run');
+    expect(renew(takeover.state, 'inc-1', 'w1', 30_000, ctx).outcome).toBe(false);
+  });
+
+  it('says later for a pending incident and done for an unknown one', () => {
+    const ctx = context(cluster({ a: 0, b: 0, c: 0 }, { quorum: 2 }));
+    const { state } = decideReport(empty(), { reporter: 'a', target: 'b' }, ctx);
+    expect(claim(state, 'inc-1', 'w', 1000, ctx).outcome).toEqual({
+      kind: 'later',
+      delayMs: 60_000,
+    });
+    expect(claim(state, 'nope', 'w', 1000, ctx).outcome).toEqual({
+      kind: 'done',
+      state: 'unknown',
+    });
+  });
+});
+
+describe('close', () => {
+  it('marks the target fenced only with a fenced verdict', () => {
+    const { ctx, state } = fencingOfB();
+    const fenced = close(
+      state,
+      'inc-1',
+      { outcome: 'fenced', detail: 'verified off by level 1' },
+      ctx,
+    );
+    expect(fenced.outcome?.state).toBe('fenced');
+    expect(nodeState(fenced.state, 'b')).toBe('fenced');
+    const failed = close(
+      state,
+      'inc-1',
+      { outcome: 'failed', detail: 'every fence level failed' },
+      ctx,
+    );
+    expect(failed.outcome).toMatchObject({ state: 'failed', refusal: { code: 'fence-failed' } });
+    expect(nodeState(failed.state, 'b')).toBe('failed');
+  });
+
+  it('does not reopen a closed incident', () => {
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const again = close(fenced, 'inc-1', { outcome: 'failed', detail: '' }, ctx);
+    expect(nodeState(again.state, 'b')).toBe('fenced');
+  });
+
+  it('ends a poisoned fence as failed', () => {
+    const { ctx, state } = fencingOfB();
+    expect(failPoisoned(state, 'inc-1', ctx).outcome?.state).toBe('failed');
+  });
+});
+
+describe('unfence', () => {
+  it('refuses while the fence is in flight', () => {
+    const { ctx, state } = fencingOfB();
+    expect(unfence(state, 'b', ctx).outcome).toEqual({ kind: 'in-flight', incidentId: 'inc-1' });
+  });
+
+  it('brings a fenced node back to member', () => {
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const back = unfence(fenced, 'b', ctx);
+    expect(back.outcome).toEqual({ kind: 'unfenced', previous: 'fenced', incidentId: 'inc-1' });
+    expect(nodeState(back.state, 'b')).toBe('member');
+  });
+
+  it('drops a pending suspicion as refused', () => {
+    const ctx = context(cluster({ a: 0, b: 0, c: 0 }, { quorum: 2 }));
+    const { state } = decideReport(empty(), { reporter: 'a', target: 'b' }, ctx);
+    const back = unfence(state, 'b', ctx);
+    expect(back.state.incidents[0]).toMatchObject({
+      state: 'refused',
+      refusal: { code: 'unfenced' },
+    });
+  });
+
+  it('knows only configured nodes', () => {
+    expect(unfence(empty(), 'zz', context(three)).outcome).toEqual({ kind: 'unknown-node' });
+  });
+});
