@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ const setup = writeTestConfig({
   },
 });
 const dataDir = mkdtempSync(join(tmpdir(), 'fencer-crash-'));
-const started: { child: { kill(s: string): boolean; pid?: number | undefined } }[] = [];
+const started: { child: ChildProcess }[] = [];
 
 afterEach(() => {
   for (const s of started) s.child.kill('SIGKILL');
