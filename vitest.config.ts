@@ -25,6 +25,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Cloud drivers: the real Azure/AWS SDKs against local ARM/Entra and EC2/STS endpoints.
+          name: 'cloud',
+          include: ['test/cloud/**/*.test.ts'],
+          globalSetup: ['test/cloud/globalSetup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/azuriteGlobalSetup.ts'],

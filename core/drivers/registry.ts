@@ -24,5 +24,9 @@ export async function createDriver(
   ctx: DriverFactoryContext,
 ): Promise<FenceDriver> {
   if (entry.dummy) return (await import('./dummy.ts')).createDummyDriver(entry.dummy, ctx);
+  if (entry['azure-vm'])
+    return (await import('./azureVm.ts')).createAzureVmDriver(entry['azure-vm'], ctx);
+  if (entry['aws-ec2'])
+    return (await import('./awsEc2.ts')).createAwsEc2Driver(entry['aws-ec2'], ctx);
   throw new Error(`driver kind ${driverKindOf(entry)} is not available in this build`);
 }

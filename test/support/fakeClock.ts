@@ -30,16 +30,20 @@ export class FakeClock implements Clock {
         reject(signal.reason);
         return;
       }
-      const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
-          reject(signal.reason);
+      const onAbort = () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        reject(signal?.reason);
+      };
+      const timer: Timer = {
+        at: this.current + Math.max(0, ms),
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
