@@ -1,0 +1,30 @@
+// Bundles the Azure Functions app: dist/functions/index.js (+ lazily loaded chunks), ESM for
+// Node 20. The cloud SDKs land in their own chunks, loaded only when a target of that kind is
+// fenced, so a cold start loads the entry alone.
+import { build } from 'esbuild';
+
+const result = await build({
+  entryPoints: { index: 'functions/index.ts' },
+  outdir: 'dist/functions',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  // Provided by the Functions host at run time (it is not an npm package).
+  external: ['@azure/functions-core'],
+  // Some CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __fencerRequire } from 'node:module'; const require = __fencerRequire(import.meta.url);",
+  },
+});
+const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
+const entry = outputs.find(([file]) => file.endsWith('index.js'));
+const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
+console.log(
+  `dist/functions: entry ${Math.round((entry?.[1].bytes ?? 0) / 1024)} KiB, ${outputs.length} files, ${Math.round(total / 1024)} KiB in all`,
+);
