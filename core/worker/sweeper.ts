@@ -1,11 +1,13 @@
 import { decide } from '../arbiter/arbiter.ts';
-import { openIncidents } from '../arbiter/state.ts';
+import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import type { WorkerDeps } from './fenceWorker.ts';
 
 /** A fence whose message may have been lost is re-sent after this long without a live lease. */
 const orphanAfterMs = 20_000;
+/** Closed records younger than this get their incident entity checked (and repaired). */
+const projectionRepairMs = 5 * 60_000;
 
 export interface SweepResult {
   resent: number;
@@ -38,7 +40,10 @@ export async function sweep(deps: WorkerDeps & { replay: ReplayStore }): Promise
       return { state: next, outcome: undefined, effects: fx };
     });
     result.resent += resent;
+    // A projection can only lag behind a decision that a crash interrupted: recent ones.
+    const now = deps.clock.now();
     for (const record of state.incidents) {
+      if (!isOpen(record) && now - record.updatedAt > projectionRepairMs) continue;
       await deps.incidents.project(cluster, record);
       result.projected++;
     }
