@@ -35,6 +35,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Relay agent: real ipmitool against the simulated BMC, govmomi's vCenter simulator,
+          // recording vSphere CLI stand-ins; the setup installs/builds the peers (never skips).
+          name: 'relay',
+          include: ['test/relay/**/*.test.ts'],
+          globalSetup: ['test/relay/globalSetup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/azuriteGlobalSetup.ts'],

@@ -28,5 +28,6 @@ export async function createDriver(
     return (await import('./azureVm.ts')).createAzureVmDriver(entry['azure-vm'], ctx);
   if (entry['aws-ec2'])
     return (await import('./awsEc2.ts')).createAwsEc2Driver(entry['aws-ec2'], ctx);
+  if (entry.relay) return (await import('./relay.ts')).createRelayDriver(entry.relay, ctx);
   throw new Error(`driver kind ${driverKindOf(entry)} is not available in this build`);
 }

@@ -1,0 +1,263 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import type { z } from 'zod';
+import { signRequest } from '../auth/signing.ts';
+import type { RelayConfig, relayOptions } from '../config/schema.ts';
+import { resolvePath } from '../config/secrets.ts';
+import { DriverError, errorMessage } from '../errors.ts';
+import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
+import type { DriverFactoryContext } from './registry.ts';
+import type { DriverCheck, FenceDriver, FenceTarget, PowerState } from './types.ts';
+
+/**
+ * How long the relay may take per action (`deadlineMs`), and the extra time the HTTP call
+ * gets on top for the network. The relay answers within `deadlineMs` (it keeps a margin), so a
+ * slow device shows as a relay answer (`verified: false`, 504), not as a client timeout. Keep
+ * `offDeadlineMs + networkMarginMs` well below a level's timeout, so the engine's retries fit.
+ */
+export interface RelayTiming {
+  offDeadlineMs: number;
+  onDeadlineMs: number;
+  statusDeadlineMs: number;
+  networkMarginMs: number;
+}
+
+export const defaultRelayTiming: RelayTiming = {
+  offDeadlineMs: 20_000,
+  onDeadlineMs: 30_000,
+  statusDeadlineMs: 8_000,
+  networkMarginMs: 2_000,
+};
+
+/**
+ * The Function side of a relay: signed `POST /v1/actions` over HTTPS (the relay's certificate
+ * checked against `ca`), answers mapped to power states. Every failure is a DriverError: a
+ * relay that is down or slow is retryable (the engine retries, then moves to the next level);
+ * a wrong key, an unknown target or an untrusted certificate is not.
+ */
+export function createRelayDriver(
+  options: z.infer<typeof relayOptions>,
+  ctx: DriverFactoryContext,
+  timing: RelayTiming = defaultRelayTiming,
+): FenceDriver {
+  const relay: RelayConfig | undefined = ctx.relays[options.relay];
+  if (!relay) {
+    throw new DriverError('relay-unknown', `relay ${options.relay} is not defined under relays`);
+  }
+  const label = `relay ${options.relay}/${options.target}`;
+  const base = relay.url.replace(/\/+$/, '');
+  let http: AxiosInstance | undefined;
+  let secret: string | undefined;
+  const counters = new Map<string, number>();
+
+  /** Secret and CA are read on first use, so a broken reference fails the call, not the load. */
+  const client = (): { http: AxiosInstance; secret: string } => {
+    try {
+      secret ??= ctx.secret(relay.key.secretRef);
+      http ??= axios.create({
+        httpsAgent: new Agent({
+          keepAlive: true,
+          minVersion: 'TLSv1.2',
+          ...(relay.ca ? { ca: readFileSync(resolvePath(relay.ca, ctx.baseDir)) } : {}),
+        }),
+        // The relay is reached directly (site VPN); a proxy from the environment is not wanted.
+        proxy: false,
+        maxRedirects: 0,
+        responseType: 'text',
+        transformResponse: (data: unknown) => data,
+        transformRequest: (data: unknown) => data,
+        validateStatus: () => true,
+      });
+      return { http, secret };
+    } catch (err) {
+      throw new DriverError('relay-config', `${label}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+
+  /**
+   * Power commands reuse `attempt:target:action:n`, so a redelivered attempt gets the first
+   * answer instead of acting twice. Status reads get a fresh id each: a status answer must
+   * never be replayed from an earlier read.
+   */
+  const requestIdFor = (target: FenceTarget, action: RelayActionRequest['action']): string => {
+    const stem = safeId(`${target.attemptId}:${options.target}`);
+    if (action === 'status') return `${stem}:status:${randomBytes(6).toString('hex')}`;
+    const key = `${stem}:${action}`;
+    const n = (counters.get(key) ?? 0) + 1;
+    counters.set(key, n);
+    if (counters.size > 500) counters.delete(counters.keys().next().value ?? key);
+    return `${key}:${n}`;
+  };
+
+  const act = async (
+    target: FenceTarget,
+    action: RelayActionRequest['action'],
+    signal: AbortSignal,
+  ): Promise<RelayActionResponse> => {
+    const deadlineMs =
+      action === 'off'
+        ? timing.offDeadlineMs
+        : action === 'on'
+          ? timing.onDeadlineMs
+          : timing.statusDeadlineMs;
+    const request: RelayActionRequest = {
+      requestId: requestIdFor(target, action),
+      target: options.target,
+      action,
+      deadlineMs,
+    };
+    const { http: h, secret: key } = client();
+    const body = JSON.stringify(request);
+    const headers = signRequest({
+      keyId: relay.keyName,
+      secret: key,
+      method: 'POST',
+      pathWithQuery: '/v1/actions',
+      body,
+      nowMs: ctx.clock.now(),
+    });
+    let response: { status: number; data: unknown; headers: Record<string, unknown> };
+    try {
+      response = await h.post(`${base}/v1/actions`, body, {
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        timeout: deadlineMs + timing.networkMarginMs,
+        signal,
+      });
+    } catch (err) {
+      throw transportError(label, err);
+    }
+    return parseAnswer(label, response);
+  };
+
+  const command = async (target: FenceTarget, action: 'off' | 'on', signal: AbortSignal) => {
+    const answer = await act(target, action, signal);
+    if (!answer.verified) {
+      throw new DriverError(
+        'relay-not-verified',
+        `${label}: ${action} sent, but the relay saw ${answer.powerState} after ${answer.elapsedMs} ms (${lastStep(answer)})`,
+        { retryable: true },
+      );
+    }
+  };
+
+  return {
+    kind: 'relay',
+    description: label,
+    powerOff: (target, signal) => command(target, 'off', signal),
+    powerOn: (target, signal) => command(target, 'on', signal),
+    async powerState(target, signal): Promise<PowerState> {
+      return (await act(target, 'status', signal)).powerState;
+    },
+    async check(target, signal): Promise<DriverCheck[]> {
+      const checks: DriverCheck[] = [];
+      try {
+        const { http: h } = client();
+        const health = await h.get(`${base}/v1/health`, { timeout: 5000, signal });
+        const ok = health.status === 200;
+        checks.push({
+          name: 'relay reachable',
+          ok,
+          detail: `GET ${base}/v1/health → ${health.status}`,
+          ...(ok ? {} : { fix: 'check relays.<name>.url and that fencer-relay runs' }),
+        });
+        if (!ok) return checks;
+        const state = await act(target, 'status', signal);
+        checks.push({
+          name: 'power state readable',
+          ok: state.powerState !== 'unknown',
+          detail: `${options.target} is ${state.powerState} (${state.elapsedMs} ms)`,
+        });
+      } catch (err) {
+        checks.push({
+          name: 'relay call',
+          ok: false,
+          detail: errorMessage(err),
+          fix: 'check relays.<name> (url, keyName, key, ca) against the relay.yaml keys and targets',
+        });
+      }
+      return checks;
+    },
+  };
+}
+
+/** The problem codes a retry cannot fix: the request or the configuration is wrong. */
+const permanent = new Set([
+  'unauthenticated',
+  'forbidden',
+  'unknown-target',
+  'not-found',
+  'invalid-request',
+  'request-conflict',
+  'payload-too-large',
+  'method-not-allowed',
+]);
+
+function parseAnswer(
+  label: string,
+  response: { status: number; data: unknown; headers: Record<string, unknown> },
+): RelayActionResponse {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(String(response.data ?? '')) as Record<string, unknown>;
+  } catch {
+    // A proxy's HTML error page, or an empty answer: judged by the status below.
+  }
+  if (response.status === 200) {
+    const state = body['powerState'];
+    if (
+      typeof body['verified'] !== 'boolean' ||
+      (state !== 'on' && state !== 'off' && state !== 'unknown')
+    ) {
+      const message = `${label}: the relay's answer is not an action result`;
+      throw new DriverError('relay-protocol', message, { retryable: true });
+    }
+    return body as unknown as RelayActionResponse;
+  }
+  const code = typeof body['code'] === 'string' ? body['code'] : `http-${response.status}`;
+  const detail = typeof body['detail'] === 'string' ? body['detail'] : `HTTP ${response.status}`;
+  const retryAfter = Number(response.headers['retry-after']);
+  // The relay says whether a retry can help (e.g. execution-failed for a wrong BMC password).
+  const retryable =
+    typeof body['retryable'] === 'boolean'
+      ? body['retryable']
+      : !permanent.has(code) &&
+        (response.status >= 500 || response.status === 429 || code === 'replayed');
+  throw new DriverError(`relay-${code}`, `${label}: ${code}: ${detail}`, {
+    retryable,
+    ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
+  });
+}
+
+const tlsCodes =
+  /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|EPROTO/;
+
+function transportError(label: string, err: unknown): DriverError {
+  const code = isAxiosError(err) ? (err.code ?? '') : '';
+  const message = `${label}: ${errorMessage(err)}`;
+  if (tlsCodes.test(code)) {
+    return new DriverError('relay-tls', `${message} (is relays.<name>.ca the relay's CA?)`, {
+      cause: err,
+    });
+  }
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
+    return new DriverError('relay-timeout', message, { retryable: true, cause: err });
+  }
+  return new DriverError('relay-unreachable', message, { retryable: true, cause: err });
+}
+
+/**
+ * requestIds are `[A-Za-z0-9._:-]{1,128}`: the stem keeps at most 96 of them (a long one is
+ * shortened with a hash of the whole), leaving room for `:status:<12 hex>`.
+ */
+export function safeId(stem: string): string {
+  const cleaned = stem.replace(/[^A-Za-z0-9._:-]/g, '_');
+  if (cleaned.length <= 96) return cleaned;
+  return `${cleaned.slice(0, 63)}.${createHash('sha256').update(stem).digest('hex').slice(0, 32)}`;
+}
+
+function lastStep(answer: RelayActionResponse): string {
+  const step = answer.steps?.at(-1);
+  return step ? `${step.command}: ${step.detail}` : 'no steps';
+}

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { name, secretRef } from '../core/config/schema.ts';
+
+/**
+ * `relay.yaml` (DESIGN.md, Relay agent protocol). `targets` is the allowlist: the relay acts on
+ * these devices only, and nothing that arrives over the wire is ever run as a command.
+ */
+
+/** `HOST:PORT` or `[IPv6]:PORT`. Port 0 picks a free port (tests). */
+const listen = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:7443');
+
+const path = z.string().min(1);
+const callTimeoutMs = z.number().int().min(100).max(120_000);
+
+export const relayTls = z.strictObject({
+  cert: path,
+  key: path,
+  /** When set, POST /v1/actions needs a client certificate signed by this CA. */
+  clientCa: path.optional(),
+});
+
+export const ipmiOptions = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535).default(623),
+  interface: z.enum(['lanplus', 'lan']).default('lanplus'),
+  /** `-C`; many BMCs (and pyghmi) speak suite 3 only, and probing the others costs seconds. */
+  cipherSuite: z.number().int().min(0).max(17).optional(),
+  privilege: z
+    .enum(['CALLBACK', 'USER', 'OPERATOR', 'ADMINISTRATOR', 'OEM'])
+    .default('ADMINISTRATOR'),
+  user: z.string().min(1),
+  password: secretRef,
+  /** BMC key (Kg), passed through IPMI_KGKEY with `-K`, never argv. */
+  kg: secretRef.optional(),
+  /** `env`: `-E` with IPMI_PASSWORD; `file`: `-f` with a 0600 file removed after the call. */
+  passwordVia: z.enum(['env', 'file']).default('env'),
+  callTimeoutMs: callTimeoutMs.default(10_000),
+  command: path.default('ipmitool'),
+});
+
+/** Exactly one way to find the VM: inventory name, managed object id, or `.vmx` path. */
+export const vmSelector = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    moref: z
+      .string()
+      .regex(/^vm-\d+$/, 'must be a VirtualMachine id such as vm-42')
+      .optional(),
+    vmx: z
+      .string()
+      .regex(/\.vmx$/, 'must end in .vmx')
+      .optional(),
+  })
+  .refine((vm) => [vm.name, vm.moref, vm.vmx].filter((v) => v !== undefined).length === 1, {
+    message: 'vm needs exactly one of name, moref, vmx',
+  });
+
+export const vsphereOptions = z.strictObject({
+  url: z.url({ protocol: /^https$/ }),
+  user: z.string().min(1),
+  password: secretRef,
+  vm: vmSelector,
+  /** PEM file of the CA (or the self-signed certificate) of vCenter / ESXi. */
+  ca: path.optional(),
+  callTimeoutMs: callTimeoutMs.default(15_000),
+});
+
+export const vmwareCmdOptions = z.strictObject({
+  host: z.string().min(1),
+  user: z.string().min(1),
+  password: secretRef,
+  vmx: z.string().regex(/\.vmx$/, 'must end in .vmx'),
+  callTimeoutMs: callTimeoutMs.default(30_000),
+  command: path.default('vmware-cmd'),
+});
+
+export const esxcliOptions = z.strictObject({
+  server: z.string().min(1),
+  user: z.string().min(1),
+  password: secretRef,
+  worldId: z.number().int().positive(),
+  /** `--thumbprint` of the host's certificate, for hosts without a trusted certificate. */
+  thumbprint: z
+    .string()
+    .regex(/^[0-9A-Fa-f:]+$/)
+    .optional(),
+  callTimeoutMs: callTimeoutMs.default(30_000),
+  command: path.default('esxcli'),
+});
+
+export const targetKinds = ['ipmi', 'vsphere', 'vmware-cmd', 'esxcli'] as const;
+export type TargetKind = (typeof targetKinds)[number];
+
+/** One device, written as an object with exactly one kind as its key (like a fence device). */
+export const relayTarget = z
+  .strictObject({
+    ipmi: ipmiOptions.optional(),
+    vsphere: vsphereOptions.optional(),
+    'vmware-cmd': vmwareCmdOptions.optional(),
+    esxcli: esxcliOptions.optional(),
+  })
+  .superRefine((target, ctx) => {
+    const kinds = targetKinds.filter((k) => target[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a target needs exactly one of ${targetKinds.join(', ')} (got ${kinds.length === 0 ? 'none' : kinds.join(', ')})`,
+      });
+    }
+  });
+
+export const relayYaml = z.strictObject({
+  listen,
+  tls: relayTls,
+  keys: z
+    .record(name, secretRef)
+    .refine((keys) => Object.keys(keys).length > 0, 'at least one key is needed'),
+  targets: z.record(name, relayTarget),
+  /** How long a finished action's answer is kept for a repeated requestId. */
+  idempotencySeconds: z.number().int().min(60).max(86_400).default(900),
+});
+
+export type RelayYaml = z.infer<typeof relayYaml>;
+export type RelayTargetYaml = z.infer<typeof relayTarget>;
+export type IpmiOptions = z.infer<typeof ipmiOptions>;
+export type VsphereOptions = z.infer<typeof vsphereOptions>;
+export type VmwareCmdOptions = z.infer<typeof vmwareCmdOptions>;
+export type EsxcliOptions = z.infer<typeof esxcliOptions>;
+
+/** A target with its secrets resolved and its files read; what executors are built from. */
+export type ResolvedTarget =
+  | { kind: 'ipmi'; options: IpmiOptions; password: string; kg?: string }
+  | { kind: 'vsphere'; options: VsphereOptions; password: string; ca?: Buffer }
+  | { kind: 'vmware-cmd'; options: VmwareCmdOptions; password: string }
+  | { kind: 'esxcli'; options: EsxcliOptions; password: string };
+
+/** The relay's configuration as the server uses it: validated, secrets resolved, files read. */
+export interface RelayRuntimeConfig {
+  file: string;
+  listen: { host: string; port: number };
+  tls: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** Key name → signing secret. */
+  keys: ReadonlyMap<string, string>;
+  targets: ReadonlyMap<string, ResolvedTarget>;
+  idempotencyMs: number;
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  const host = value.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(value.slice(at + 1)) };
+}
