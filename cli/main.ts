@@ -3,6 +3,7 @@ import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
 import { registerConfigCommands } from './configCommands.ts';
 import { prepareDemo } from './demo.ts';
+import { registerOperatorCommands } from './operatorCommands.ts';
 import { readSecret, sendReport } from './report.ts';
 import { serve } from './serve.ts';
 import { UsageError } from './usageError.ts';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
       process.exitCode = result.exit;
     });
 
+  registerOperatorCommands(program);
   registerConfigCommands(program);
   return program;
 }

@@ -1,0 +1,217 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureDebianPackages } from '../support/debianPackages.ts';
+import { fencerBin, repoRoot, runFencer, startServe } from '../support/processes.ts';
+import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+
+const run = promisify(execFile);
+const setup = writeTestConfig({
+  lk: {
+    nodes: { a: {}, b: {}, c: {}, d: { dummy: { mode: 'error' } }, e: {} },
+    options: { fenceDeadlineSeconds: 5, maxConcurrentFences: 3 },
+  },
+});
+let serve: Awaited<ReturnType<typeof startServe>>;
+const keyFile = (keyId: string) => {
+  const file = join(setup.dir, `${keyId.replace('/', '_')}.key`);
+  writeFileSync(file, `${setup.secret(keyId)}\n`, { mode: 0o600 });
+  return file;
+};
+const power = (node: string) => JSON.parse(readFileSync(setup.statusFile('lk', node), 'utf8'));
+const agentPath = join(repoRoot, 'bin', 'fence_fencer.js');
+
+/** Runs a command and returns its exit code and output instead of throwing on non-zero. */
+async function exec(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+) {
+  const child = execFile(file, args, { env: { ...process.env, ...options.env }, timeout: 90_000 });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
+  return { code, output };
+}
+
+beforeAll(async () => {
+  ensureDebianPackages(['libxml2-utils', 'fence-agents']);
+  serve = await startServe(['--config', setup.file], {
+    ...setup.env,
+    AzureWebJobsStorage: inject('azurite'),
+    FENCER_STORAGE_PREFIX: uniquePrefix('nodeside'),
+  });
+});
+afterAll(async () => {
+  expect(await serve?.stop()).toBe(0);
+});
+
+describe('LifeKeeper prefailover hook', () => {
+  const prefix = mkdtempSync(join(tmpdir(), 'lifekeeper-'));
+  const install = (node: string) =>
+    run('sh', [
+      join(repoRoot, 'contrib/lifekeeper/install.sh'),
+      '--prefix',
+      join(prefix, node),
+      '--url',
+      serve.url,
+      '--key-id',
+      `lk/${node}`,
+      '--secret-file',
+      keyFile(`lk/${node}`),
+      '--fencer-bin',
+      fencerBin,
+      '--wait',
+      '30',
+    ]);
+  const action = (node: string, failed: string) =>
+    exec(
+      join(prefix, node, 'events/prefailover/actions/fencer'),
+      ['-C', 'lifekeeper', '-E', 'prefailover', '-m', 'comm', '-n', failed],
+      { env: { LKROOT: join(prefix, node) } },
+    );
+
+  it('installs into a prefix with a 0600 settings file that holds no secret', async () => {
+    await install('a');
+    await install('b');
+    const env = join(prefix, 'a', 'config/fencer.env');
+    expect(statSync(env).mode & 0o777).toBe(0o600);
+    expect(statSync(join(prefix, 'a', 'events/prefailover/actions/fencer')).mode & 0o111).not.toBe(
+      0,
+    );
+    expect(readFileSync(env, 'utf8')).not.toContain(setup.secret('lk/a'));
+  });
+
+  it('exits 0 only once the failed system is fenced', async () => {
+    const { code, output } = await action('a', 'b');
+    expect(output).toContain('b fenced (incident');
+    expect(code).toBe(0);
+    expect(power('b').power).toBe('off');
+  });
+
+  it('exits non-zero when the report is refused (split-brain loser) or the fence fails', async () => {
+    expect((await action('b', 'a')).code).not.toBe(0);
+    const failed = await action('a', 'd');
+    expect(failed.output).toContain('NOT verified fenced');
+    expect(failed.code).not.toBe(0);
+  });
+});
+
+describe('Pacemaker agent fence_fencer', () => {
+  const stdin = (lines: Record<string, string>) =>
+    `${Object.entries(lines)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`;
+  const common = () => ({ fencer_url: serve.url, key_id: 'lk/a', secret_file: keyFile('lk/a') });
+
+  it('prints metadata that validates against the fence-agents schema', async () => {
+    const { code, output } = await exec(agentPath, ['-o', 'metadata']);
+    expect(code).toBe(0);
+    const file = join(setup.dir, 'fence_fencer.xml');
+    writeFileSync(file, output);
+    await run('xmllint', ['--noout', '--relaxng', '/usr/share/cluster/relaxng/metadata.rng', file]);
+  });
+
+  it('off through stdin, as Pacemaker sends it, fences the node via the API', async () => {
+    const { code, output } = await exec(agentPath, [], {
+      input: stdin({ ...common(), action: 'off', nodename: 'c', port: 'c', pcmk_host_list: 'c' }),
+    });
+    expect(output).toContain('Success: Powered OFF');
+    expect(code).toBe(0);
+    expect(power('c')).toMatchObject({ power: 'off', powerOffCalls: 1 });
+  });
+
+  it('status: 2 for a fenced node, 0 for a member; list names every node', async () => {
+    expect(
+      (await exec(agentPath, [], { input: stdin({ ...common(), action: 'status', plug: 'c' }) }))
+        .code,
+    ).toBe(2);
+    expect(
+      (await exec(agentPath, [], { input: stdin({ ...common(), action: 'status', plug: 'e' }) }))
+        .code,
+    ).toBe(0);
+    const list = await exec(agentPath, [
+      '--action=list',
+      `--fencer-url=${serve.url}`,
+      '--key-id',
+      'lk/a',
+      `--secret-file=${keyFile('lk/a')}`,
+    ]);
+    expect(list.output.split('\n').filter(Boolean)).toEqual(['a,a', 'b,b', 'c,c', 'd,d', 'e,e']);
+  });
+
+  it('validate-all catches a missing option; monitor reaches the API', async () => {
+    const bad = await exec(agentPath, [], {
+      input: stdin({ action: 'validate-all', key_id: 'lk/a' }),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain('missing required option fencer_url');
+    expect(
+      (await exec(agentPath, [], { input: stdin({ ...common(), action: 'validate-all' }) })).code,
+    ).toBe(0);
+    expect(
+      (await exec(agentPath, [], { input: stdin({ ...common(), action: 'monitor' }) })).code,
+    ).toBe(0);
+  });
+
+  it('reboot with an admin key powers off, then unfences and powers on', async () => {
+    const admin = { admin_key_id: 'admin/ops', admin_secret_file: keyFile('admin/ops') };
+    const { code, output } = await exec(agentPath, [], {
+      input: stdin({ ...common(), ...admin, action: 'reboot', plug: 'e' }),
+    });
+    expect(output).toContain('Success: Rebooted');
+    expect(code).toBe(0);
+    expect(power('e')).toMatchObject({ power: 'on', powerOffCalls: 1, powerOnCalls: 1 });
+    expect(
+      (await exec(agentPath, [], { input: stdin({ ...common(), action: 'status', plug: 'e' }) }))
+        .code,
+    ).toBe(0);
+  });
+});
+
+describe('operator CLI', () => {
+  const as = (keyId: string) => [
+    '--url',
+    serve.url,
+    '--key-id',
+    keyId,
+    '--secret-file',
+    keyFile(keyId),
+  ];
+
+  it('status and history show what happened, as tables or JSON', async () => {
+    const status = await runFencer(['status', 'lk', ...as('admin/ops')]);
+    expect(status.code).toBe(0);
+    expect(status.output).toMatch(/^NODE\s+STATE\s+INCIDENT$/m);
+    expect(status.output).toMatch(/^b\s+fenced\s+\S+$/m);
+    expect(status.output).not.toContain('\u001b[');
+    const history = await runFencer(['history', 'lk', '--limit', '50', '--json', ...as('lk/a')]);
+    const incidents = JSON.parse(history.output).incidents as { target: string; state: string }[];
+    expect(incidents.map((i) => `${i.target}:${i.state}`)).toEqual(
+      expect.arrayContaining(['b:fenced', 'c:fenced', 'd:failed', 'e:fenced']),
+    );
+  });
+
+  it('unfence needs the admin key, then brings the node back; watch prints the live state', async () => {
+    const denied = await runFencer(['unfence', 'lk', 'b', ...as('lk/a')]);
+    expect(denied.code).toBe(1);
+    expect(denied.output).toContain('403 forbidden');
+    const back = await runFencer(['unfence', 'lk', 'b', '--power-on', ...as('admin/ops')]);
+    expect(back.output).toContain('b: fenced → member; power on: ok');
+    expect(back.code).toBe(0);
+    const watch = await runFencer(['watch', 'lk', '--count', '1', '--json', ...as('admin/ops')]);
+    const line = JSON.parse(watch.output.trim().split('\n')[0] ?? '{}') as {
+      nodes: { name: string; state: string }[];
+    };
+    expect(line.nodes.find((n) => n.name === 'b')?.state).toBe('member');
+  });
+});
