@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
 import { registerConfigCommands } from './configCommands.ts';
+import { registerImportCommand } from './importStonithConf.ts';
 import { prepareDemo } from './demo.ts';
 import { registerOperatorCommands } from './operatorCommands.ts';
 import { readSecret, sendReport } from './report.ts';
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     });
 
   registerOperatorCommands(program);
+  registerImportCommand(program);
   registerConfigCommands(program);
   return program;
 }
