@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { systemClock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { ApiClient } from '../apiClient.ts';
@@ -36,8 +37,8 @@ export function validate(options: AgentOptions, action: AgentAction): string[] {
   const problems = parameters
     .filter((p) => p.required && !options[p.name])
     .map((p) => `missing required option ${p.name}`);
-  if (options.key_id && !/^[^/]+\/[^/]+$/.test(options.key_id))
-    problems.push('key_id must be CLUSTER/NODE');
+  if (options.key_id && !/^[^/]+(\/[^/]+)?$/.test(options.key_id))
+    problems.push("key_id must be CLUSTER/NODE, or CLUSTER (this host's short name is the node)");
   if (['on', 'off', 'reboot', 'status'].includes(action) && !options.plug)
     problems.push('missing the node to act on (plug, port or nodename)');
   if (action === 'on' && !(options.admin_key_id && options.admin_secret_file))
@@ -57,6 +58,14 @@ export function validate(options: AgentOptions, action: AgentAction): string[] {
   return problems;
 }
 
+/**
+ * Pacemaker gives every node the same device parameters; `key_id=CLUSTER` lets each node sign
+ * with its own key (`CLUSTER/<short hostname>`), read from the same secret_file path.
+ */
+export function localKeyId(keyId: string, host = hostname()): string {
+  return keyId.includes('/') ? keyId : `${keyId}/${host.split('.')[0]}`;
+}
+
 const secretFrom = (file: string) => readFileSync(file, 'utf8').replace(/\r?\n$/, '');
 
 async function act(
@@ -64,7 +73,7 @@ async function act(
   options: AgentOptions,
 ): Promise<AgentResult> {
   const url = options.fencer_url ?? '';
-  const keyId = options.key_id ?? '';
+  const keyId = localKeyId(options.key_id ?? '');
   const cluster = keyId.split('/')[0] ?? '';
   const node = options.plug ?? '';
   const client = new ApiClient({

@@ -41,7 +41,7 @@ export const parameters: AgentParameter[] = [
     getopt: '--key-id=[cluster/node]',
     type: 'string',
     required: true,
-    shortdesc: "This node's key id (CLUSTER/NODE): reports are signed by it",
+    shortdesc: "This node's key id, CLUSTER/NODE or CLUSTER (the node is this host's short name)",
   },
   {
     name: 'secret_file',
