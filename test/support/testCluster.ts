@@ -22,14 +22,17 @@ export interface ClusterSpec {
 
 /**
  * Writes a fencer.yaml with fresh keys (as env refs) and dummy status files in a temp dir,
- * and returns the loaded config plus signed clients for any node or the admin.
+ * and returns the loaded config plus signed clients for any node or the admin. `secrets` are
+ * further env variables the config refers to (e.g. a driver credential's secretRef); they are
+ * part of the returned `env`.
  */
 export function writeTestConfig(
   clusters: Record<string, ClusterSpec>,
   extra: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'fencer-test-'));
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...secrets };
   const secretOf = new Map<string, string>();
   const newKey = (keyId: string) => {
     const name = `K_${keyId.replace(/[^A-Za-z0-9]/g, '_')}`;
