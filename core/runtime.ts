@@ -1,4 +1,5 @@
 import type { ApiContext } from './api/types.ts';
+import { KeyedMutex } from './arbiter/keyedMutex.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { FencePolicy } from './engine/policy.ts';
@@ -38,6 +39,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     incidents: new IncidentStore(options.storage.ledger),
     replay: new ReplayStore(options.storage.replay, () => clock.now()),
     queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
+    serial: new KeyedMutex(),
     drivers: {
       clock,
       baseDir: loaded.baseDir,

@@ -1,6 +1,6 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { decideReport } from '../arbiter/report.ts';
-import { reportBody } from '../protocol/api.ts';
+import { type Incident, reportBody } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
 import { authenticate } from './authenticate.ts';
 import { incidentLocation, incidentView } from './incidentView.ts';
@@ -23,9 +23,16 @@ export async function postReport(
 
   if (report.eventId) {
     const known = await ctx.replay.incidentForEvent(cluster, reporter, report.eventId);
-    if (known) return answerWithIncident(ctx, cluster, known, 'retried');
+    if (known)
+      return answerWithIncident(
+        ctx,
+        cluster,
+        known,
+        await incidentView(ctx, cluster, known),
+        'retried',
+      );
   }
-  const { outcome } = await decide(ctx, cluster, (state, rc) =>
+  const { outcome, incidents } = await decide(ctx, cluster, (state, rc) =>
     decideReport(
       state,
       { reporter, target: report.target, ...(report.reason ? { reason: report.reason } : {}) },
@@ -37,33 +44,38 @@ export async function postReport(
     'report decided',
   );
   if (outcome.kind === 'refused') throw new ProblemError(outcome.code, outcome.detail);
-  if (report.eventId) {
-    await ctx.replay.rememberEvent(
-      cluster,
-      reporter,
-      report.eventId,
-      outcome.incidentId,
-      ctx.clock.now() + eventMemoryMs,
-    );
-  }
+  const remembered = report.eventId
+    ? ctx.replay.rememberEvent(
+        cluster,
+        reporter,
+        report.eventId,
+        outcome.incidentId,
+        ctx.clock.now() + eventMemoryMs,
+      )
+    : undefined;
+  // The decision projected the incident it touched; only an untouched one (200) is read again.
+  const incident =
+    incidents.get(outcome.incidentId) ?? (await incidentView(ctx, cluster, outcome.incidentId));
+  await remembered;
   return answerWithIncident(
     ctx,
     cluster,
     outcome.incidentId,
+    incident,
     outcome.kind === 'storm-guard' ? 'storm-guard' : 'decided',
     outcome.kind === 'accepted' ? outcome.status : undefined,
   );
 }
 
 /** 200 for a fenced target, 202 otherwise; a storm-guard refusal is 429 naming the incident. */
-async function answerWithIncident(
+function answerWithIncident(
   ctx: ApiContext,
   cluster: string,
   id: string,
+  incident: Incident | undefined,
   how: 'decided' | 'retried' | 'storm-guard',
   status?: 200 | 202,
-): Promise<ApiResponse> {
-  const incident = await incidentView(ctx, cluster, id);
+): ApiResponse {
   if (!incident) throw new ProblemError('not-found', `incident ${id} is no longer known`);
   const location = { location: incidentLocation(ctx, cluster, id) };
   if (how === 'storm-guard' || (how === 'retried' && incident.refusal?.code === 'storm-guard')) {

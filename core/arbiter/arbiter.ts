@@ -5,6 +5,8 @@ import type { ClusterStore } from '../ledger/clusterStore.ts';
 import type { FenceQueue } from '../ledger/fenceQueue.ts';
 import { newIncidentId } from '../ledger/ids.ts';
 import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { Incident } from '../protocol/api.ts';
+import type { KeyedMutex } from './keyedMutex.ts';
 import { type ClusterState, findIncident, pruneClosed, type RuleContext } from './state.ts';
 import type { Effects } from './transition.ts';
 
@@ -14,6 +16,15 @@ export interface ArbiterDeps {
   incidents: IncidentStore;
   queue: FenceQueue;
   clock: Clock;
+  /** Serialises this process's decisions per cluster (optional; the ETag alone is correct). */
+  serial?: KeyedMutex;
+}
+
+/** A committed decision: its outcome, the state written, and the incidents as projected. */
+export interface Decided<T> {
+  outcome: T;
+  state: ClusterState;
+  incidents: ReadonlyMap<string, Incident>;
 }
 
 export type Rule<T> = (
@@ -29,11 +40,16 @@ const maxRaces = 100;
  * a lost race. Only after the commit are the incident entities projected and messages sent, so
  * nothing is announced that was not decided. A crash in between is repaired by the sweeper.
  */
-export async function decide<T>(
+export function decide<T>(deps: ArbiterDeps, cluster: string, rule: Rule<T>): Promise<Decided<T>> {
+  const run = () => decideUnderEtag(deps, cluster, rule);
+  return deps.serial ? deps.serial.run(cluster, run) : run();
+}
+
+async function decideUnderEtag<T>(
   deps: ArbiterDeps,
   cluster: string,
   rule: Rule<T>,
-): Promise<{ outcome: T; state: ClusterState }> {
+): Promise<Decided<T>> {
   const clusterConfig = deps.config.clusters[cluster];
   if (!clusterConfig)
     throw new LedgerError('unknown-cluster', `cluster ${cluster} is not configured`);
@@ -53,8 +69,8 @@ export async function decide<T>(
       await deps.clock.sleep(Math.floor(Math.random() * Math.min(50, 2 + race * 5)));
       continue;
     }
-    await publish(deps, cluster, state, decision.effects);
-    return { outcome: decision.outcome, state };
+    const incidents = await publish(deps, cluster, state, decision.effects);
+    return { outcome: decision.outcome, state, incidents };
   }
   throw new LedgerError(
     'contention',
@@ -68,14 +84,17 @@ async function publish(
   cluster: string,
   state: ClusterState,
   effects: Effects,
-): Promise<void> {
+): Promise<Map<string, Incident>> {
+  const projected = new Map<string, Incident>();
   await Promise.all(
-    [...effects.touched].map((id) => {
+    [...effects.touched].map(async (id) => {
       const record = findIncident(state, id);
-      return record ? deps.incidents.project(cluster, record) : undefined;
+      const incident = record ? await deps.incidents.project(cluster, record) : undefined;
+      if (incident) projected.set(id, incident);
     }),
   );
   for (const message of effects.enqueue) {
     await deps.queue.send({ cluster, incidentId: message.incidentId }, message.delayMs);
   }
+  return projected;
 }

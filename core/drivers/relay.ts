@@ -24,6 +24,9 @@ export interface RelayTiming {
   networkMarginMs: number;
 }
 
+/** The relay protocol's smallest deadlineMs. */
+const minDeadlineMs = 100;
+
 export const defaultRelayTiming: RelayTiming = {
   offDeadlineMs: 20_000,
   onDeadlineMs: 30_000,
@@ -96,12 +99,19 @@ export function createRelayDriver(
     action: RelayActionRequest['action'],
     signal: AbortSignal,
   ): Promise<RelayActionResponse> => {
-    const deadlineMs =
+    const standard =
       action === 'off'
         ? timing.offDeadlineMs
         : action === 'on'
           ? timing.onDeadlineMs
           : timing.statusDeadlineMs;
+    // The relay must answer before the engine gives up on this level, so its answer (what it
+    // saw at the device) reaches the attempt, and it stops working on a level we left.
+    const left =
+      target.deadlineAt === undefined
+        ? standard
+        : target.deadlineAt - ctx.clock.now() - timing.networkMarginMs;
+    const deadlineMs = Math.max(minDeadlineMs, Math.min(standard, left));
     const request: RelayActionRequest = {
       requestId: requestIdFor(target, action),
       target: options.target,
@@ -133,7 +143,10 @@ export function createRelayDriver(
 
   const command = async (target: FenceTarget, action: 'off' | 'on', signal: AbortSignal) => {
     const answer = await act(target, action, signal);
-    if (!answer.verified) {
+    // An off the relay delivered but has not seen take effect yet is not an error: the engine
+    // polls the power state next (DESIGN: powerOff does not wait). Sending it again would only
+    // give a slow BMC a second power-off.
+    if (!answer.verified && !(action === 'off' && answer.powerState !== 'unknown')) {
       throw new DriverError(
         'relay-not-verified',
         `${label}: ${action} sent, but the relay saw ${answer.powerState} after ${answer.elapsedMs} ms (${lastStep(answer)})`,

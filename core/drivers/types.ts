@@ -9,6 +9,11 @@ export interface FenceTarget {
   incidentId: string;
   /** Unique per driver call sequence; the relay driver uses it as its requestId stem. */
   attemptId: string;
+  /**
+   * Epoch ms when the engine stops waiting for this device (the end of its level). A driver
+   * that hands a time budget to a remote party (the relay's deadlineMs) keeps within it.
+   */
+  deadlineAt?: number;
 }
 
 /**

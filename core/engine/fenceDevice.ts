@@ -44,12 +44,17 @@ export async function fenceDevice(run: DeviceRun): Promise<Attempt> {
     );
     if (retries > 0) notes.push(`power off needed ${retries} retr${retries === 1 ? 'y' : 'ies'}`);
 
-    let delay = run.policy.pollInitialMs;
+    // The first read follows the power-off at once: drivers that wait for their API (Azure's
+    // operation, the relay's own verification) often already see the target off.
+    let delay = 0;
     let last: PowerState = 'unknown';
     let errors = 0;
     for (;;) {
       await clock.sleep(delay, run.signal);
-      delay = Math.min(run.policy.pollMaxMs, delay * run.policy.pollFactor);
+      delay =
+        delay === 0
+          ? run.policy.pollInitialMs
+          : Math.min(run.policy.pollMaxMs, delay * run.policy.pollFactor);
       try {
         last = await readState(run);
         errors = 0;

@@ -4,7 +4,7 @@ export interface FencePolicy {
   retries: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** First status poll after a power-off; grows by `pollFactor` up to `pollMaxMs`. */
+  /** Status polls after the first (immediate) one start here and grow by `pollFactor` up to `pollMaxMs`. */
   pollInitialMs: number;
   pollMaxMs: number;
   pollFactor: number;

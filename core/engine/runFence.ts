@@ -6,7 +6,7 @@ import { fenceDevice } from './fenceDevice.ts';
 import { defaultPolicy, type FencePolicy } from './policy.ts';
 
 export interface FenceRequest {
-  target: Omit<FenceTarget, 'attemptId'>;
+  target: Omit<FenceTarget, 'attemptId' | 'deadlineAt'>;
   /** The node's levels in order; all devices of a level must be verified off (AND). */
   levels: readonly (readonly FenceDriver[])[];
   /** Epoch ms: `fencingAt + fenceDeadlineSeconds`. No level runs past it. */
@@ -45,6 +45,7 @@ export async function runFence(request: FenceRequest): Promise<FenceResult> {
     const share = Math.floor(left / (levels.length - index));
     const timeoutMs = Math.min(left, request.levelTimeoutMs ?? share);
     const level = index + 1;
+    const levelEndsAt = clock.now() + timeoutMs;
     const timer = timeoutSignal(clock, timeoutMs, request.signal);
     // One device failing dooms the level: stop the others instead of waiting out the timeout.
     const giveUp = new AbortController();
@@ -56,6 +57,7 @@ export async function runFence(request: FenceRequest): Promise<FenceResult> {
           target: {
             ...request.target,
             attemptId: `${request.target.incidentId}.${level}.${randomBytes(4).toString('hex')}`,
+            deadlineAt: levelEndsAt,
           },
           level,
           signal,

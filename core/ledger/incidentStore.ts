@@ -24,16 +24,21 @@ export class IncidentStore {
   constructor(private readonly table: TableClient) {}
 
   /** Writes the record's view unless a newer revision is already stored. Keeps attempts. */
-  async project(cluster: string, record: IncidentRecord): Promise<void> {
-    await this.modify(cluster, record.id, (doc, storedRev) =>
+  /** Returns the incident as stored afterwards (with its attempts). */
+  async project(cluster: string, record: IncidentRecord): Promise<Incident | undefined> {
+    return this.modify(cluster, record.id, (doc, storedRev) =>
       storedRev >= record.rev
         ? undefined
         : { doc: toIncident(cluster, record, doc?.attempts ?? []), rev: record.rev },
     );
   }
 
-  async appendAttempt(cluster: string, id: string, attempt: Attempt): Promise<void> {
-    await this.modify(cluster, id, (doc, rev) => {
+  async appendAttempt(
+    cluster: string,
+    id: string,
+    attempt: Attempt,
+  ): Promise<Incident | undefined> {
+    return this.modify(cluster, id, (doc, rev) => {
       if (!doc) return undefined; // projected before any attempt; a missing entity means a lost race, not ours to invent
       return {
         doc: {
@@ -79,7 +84,7 @@ export class IncidentStore {
     cluster: string,
     id: string,
     change: (doc: Incident | undefined, rev: number) => { doc: Incident; rev: number } | undefined,
-  ): Promise<void> {
+  ): Promise<Incident | undefined> {
     for (let tries = 0; tries < 20; tries++) {
       let existing: (IncidentEntity & { etag: string }) | undefined;
       try {
@@ -87,8 +92,9 @@ export class IncidentStore {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      const next = change(existing ? fromEntity(existing) : undefined, existing?.rev ?? -1);
-      if (!next) return;
+      const current = existing ? fromEntity(existing) : undefined;
+      const next = change(current, existing?.rev ?? -1);
+      if (!next) return current;
       const entity: IncidentEntity = {
         partitionKey: cluster,
         rowKey: incidentRowKey(id),
@@ -99,7 +105,7 @@ export class IncidentStore {
       try {
         if (existing) await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
         else await this.table.createEntity(entity);
-        return;
+        return next.doc;
       } catch (err) {
         if (!isPreconditionFailed(err) && !isConflict(err)) throw err;
       }

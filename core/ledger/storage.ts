@@ -1,4 +1,5 @@
 import { type TableClient, TableClient as TableClientClass } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
 import { QueueClient } from '@azure/storage-queue';
 import { isConflict } from './tableErrors.ts';
 
@@ -48,6 +49,50 @@ export function clientsFromConnectionString(
     poison: new QueueClient(connectionString, `${names.fenceQueue}-poison`),
     names,
   };
+}
+
+/** Service endpoints of one storage account, e.g. `https://NAME.table.core.windows.net`. */
+export interface StorageEndpoints {
+  tableServiceUri: string;
+  queueServiceUri: string;
+}
+
+/**
+ * Clients that authenticate with an Entra token (a managed identity in Azure), for accounts
+ * with shared-key access off. The identity needs Storage Table Data Contributor and Storage
+ * Queue Data Contributor on the account (table and queue creation included).
+ */
+export function clientsFromIdentity(
+  endpoints: StorageEndpoints,
+  credential: TokenCredential,
+  names: StorageNames,
+): StorageClients {
+  const table = endpoints.tableServiceUri.replace(/\/+$/, '');
+  const queue = endpoints.queueServiceUri.replace(/\/+$/, '');
+  return {
+    ledger: new TableClientClass(table, names.ledgerTable, credential),
+    replay: new TableClientClass(table, names.replayTable, credential),
+    queue: new QueueClient(`${queue}/${names.fenceQueue}`, credential),
+    poison: new QueueClient(`${queue}/${names.fenceQueue}-poison`, credential),
+    names,
+  };
+}
+
+/** Which Entra credential reaches storage (the `AzureWebJobsStorage__credential` forms). */
+export type StorageCredentialSpec =
+  | { kind: 'managed-identity'; clientId?: string }
+  | { kind: 'default' };
+
+/**
+ * Builds the storage credential. @azure/identity is imported here, on first use, so an app on
+ * a connection string (Azurite, the local host) never loads it at start.
+ */
+export async function storageCredential(spec: StorageCredentialSpec): Promise<TokenCredential> {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
+  if (spec.kind === 'default') return new DefaultAzureCredential();
+  return spec.clientId
+    ? new ManagedIdentityCredential({ clientId: spec.clientId })
+    : new ManagedIdentityCredential();
 }
 
 /** Creates the tables and queues if missing (idempotent; run at start). */
