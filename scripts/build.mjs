@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 
 const result = await build({
   entryPoints: { index: 'functions/index.ts' },
-  outdir: 'dist/functions',
+  // `node scripts/build.mjs [OUTDIR]`: the bench builds into a folder of its own.
+  outdir: process.argv[2] ?? 'dist/functions',
   bundle: true,
   splitting: true,
   format: 'esm',
