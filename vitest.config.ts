@@ -46,6 +46,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Deployment: Terraform/Bicep structure, the Functions package (built, zipped, loaded
+          // the way the Node worker loads it), identity-based storage against Azurite (OAuth).
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/azuriteGlobalSetup.ts'],

@@ -1,21 +1,25 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { InvocationContext } from '@azure/functions';
 import { version } from '../cli/version.ts';
 import { loadConfigFile } from '../core/config/load.ts';
 import {
   clientsFromConnectionString,
+  clientsFromIdentity,
   ensureStorage,
+  type StorageClients,
+  type StorageNames,
+  storageCredential,
   storageNames,
 } from '../core/ledger/storage.ts';
 import type { Log } from '../core/log.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
+import { readSetting, storageConnection, unresolvedKeyVaultReferences } from './settings.ts';
 
 /**
- * Composition root of the Functions app: reads the app settings once per instance.
- * - `FENCER_CONFIG`: path of fencer.yaml (default: `fencer.yaml` next to host.json);
- * - `AzureWebJobsStorage`: the storage connection string (Azurite locally);
- * - `FENCER_STORAGE_PREFIX`: table/queue name prefix (default `fencer`; the queue triggers
- *   listen on `fencer-fence` and `fencer-fence-poison`).
+ * Composition root of the Functions app: reads the app settings once per instance. Every
+ * setting it reads is listed, with its meaning, in `appSettings` (functions/settings.ts).
  */
 let runtime: Promise<Runtime> | undefined;
 
@@ -33,12 +37,47 @@ export function resetRuntime(): void {
 }
 
 async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
-  const loaded = loadConfigFile(env.FENCER_CONFIG ?? join(process.cwd(), 'fencer.yaml'), { env });
-  const connection = env.AzureWebJobsStorage;
-  if (!connection) throw new Error('AzureWebJobsStorage is not set');
-  const storage = clientsFromConnectionString(connection, storageNames(env.FENCER_STORAGE_PREFIX));
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) {
+    consoleLog.warn({ settings: unresolved }, 'Key Vault references not resolved; ignoring them');
+  }
+  // A reference's own text must never become a key: the config sees such settings as unset.
+  const secrets = { ...env };
+  for (const name of unresolved) delete secrets[name];
+  const configFile = resolve(appRoot(), readSetting(env, 'FENCER_CONFIG') ?? 'fencer.yaml');
+  const loaded = loadConfigFile(configFile, { env: secrets });
+  const storage = await storageClients(
+    env,
+    storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),
+  );
   await ensureStorage(storage);
   return createRuntime({ loaded, storage, log: consoleLog, version });
+}
+
+async function storageClients(
+  env: NodeJS.ProcessEnv,
+  names: StorageNames,
+): Promise<StorageClients> {
+  const connection = storageConnection(env);
+  if (connection.kind === 'connection-string') {
+    return clientsFromConnectionString(connection.connectionString, names);
+  }
+  return clientsFromIdentity(connection, await storageCredential(connection.credential), names);
+}
+
+/**
+ * The folder of host.json (the app root): the worker's working directory is not reliably the
+ * app's folder (Flex Consumption specializes a placeholder), but this module always sits below
+ * it — functions/ in the repo, dist/functions/ in the package.
+ */
+function appRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'host.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
 }
 
 /** The host collects console output into Application Insights; one JSON object per line. */

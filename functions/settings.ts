@@ -1,0 +1,162 @@
+import { FencerError } from '../core/errors.ts';
+
+/**
+ * One app setting the Functions code reads. `deployment` says what infra/bicep and
+ * infra/terraform do with it: `set` (both deployments set it), or why both leave it unset.
+ * test/infra derives its "every setting is deployed" check from this table, so a setting the
+ * code starts to read must be added here, and then to both deployments.
+ */
+export interface AppSetting {
+  readonly description: string;
+  /** The app refuses to start without it (or without one of its alternatives). */
+  readonly required: boolean;
+  readonly deployment: 'set' | { readonly unset: string };
+}
+
+/**
+ * Every app setting the Functions code reads (besides the `env:NAME` secretRefs a fencer.yaml
+ * names, which the deployments take as a map of setting → Key Vault secret).
+ * The `AzureWebJobsStorage__*` names are the Functions host's identity-based connection
+ * settings: the host uses them for its queue trigger and the code uses the same ones for the
+ * ledger, so one identity and one set of role assignments serve both.
+ */
+export const appSettings = {
+  FENCER_CONFIG: {
+    description:
+      'Path of fencer.yaml; a relative path is resolved against the app root (the folder of host.json). Default: fencer.yaml.',
+    required: false,
+    deployment: 'set',
+  },
+  FENCER_STORAGE_PREFIX: {
+    description:
+      'Table and queue name prefix (default `fencer`). The queue triggers listen on fencer-fence and fencer-fence-poison, so a deployment keeps `fencer`.',
+    required: false,
+    deployment: 'set',
+  },
+  AzureWebJobsStorage: {
+    description:
+      'Storage connection string (Azurite, or shared-key accounts). Takes precedence over the identity-based AzureWebJobsStorage__* settings, as in the Functions host.',
+    required: false,
+    deployment: {
+      unset:
+        'the deployed storage account has shared-key access off; the app uses AzureWebJobsStorage__* with its managed identity',
+    },
+  },
+  AzureWebJobsStorage__accountName: {
+    description:
+      'Storage account name for an identity-based connection; the table and queue endpoints are https://NAME.table.core.windows.net and https://NAME.queue.core.windows.net.',
+    required: false,
+    deployment: 'set',
+  },
+  AzureWebJobsStorage__tableServiceUri: {
+    description:
+      'Table endpoint for an identity-based connection (sovereign clouds, private endpoints); overrides the one derived from accountName. Needs __queueServiceUri too when accountName is not set.',
+    required: false,
+    deployment: { unset: 'derived from AzureWebJobsStorage__accountName in public Azure' },
+  },
+  AzureWebJobsStorage__queueServiceUri: {
+    description:
+      'Queue endpoint for an identity-based connection; overrides the one derived from accountName.',
+    required: false,
+    deployment: { unset: 'derived from AzureWebJobsStorage__accountName in public Azure' },
+  },
+  AzureWebJobsStorage__credential: {
+    description:
+      '`managedidentity`: use the managed identity (with __clientId: that user-assigned one). Unset: DefaultAzureCredential (a developer login locally).',
+    required: false,
+    deployment: 'set',
+  },
+  AzureWebJobsStorage__clientId: {
+    description:
+      'Client id of the user-assigned identity that reaches storage, when __credential is managedidentity.',
+    required: false,
+    deployment: 'set',
+  },
+  AZURE_CLIENT_ID: {
+    description:
+      "Read by @azure/identity's DefaultAzureCredential, the default credential of the azure-vm driver and of aws-ec2 web-identity federation: the client id of the fencing identity.",
+    required: false,
+    deployment: 'set',
+  },
+} as const satisfies Record<string, AppSetting>;
+
+export type AppSettingName = keyof typeof appSettings;
+
+/** Reads one app setting; an empty value counts as unset (the portal saves empty strings). */
+export function readSetting(env: NodeJS.ProcessEnv, name: AppSettingName): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** How the app reaches its storage account. */
+export type StorageConnection =
+  | { kind: 'connection-string'; connectionString: string }
+  | {
+      kind: 'identity';
+      tableServiceUri: string;
+      queueServiceUri: string;
+      /** `managed-identity` without clientId: the system-assigned identity. */
+      credential: { kind: 'managed-identity'; clientId?: string } | { kind: 'default' };
+    };
+
+/**
+ * The storage connection from the app settings, with the Functions host's precedence: a
+ * connection string wins; otherwise the identity-based `AzureWebJobsStorage__*` settings,
+ * where explicit service URIs override the ones derived from the account name.
+ */
+export function storageConnection(env: NodeJS.ProcessEnv): StorageConnection {
+  const connectionString = readSetting(env, 'AzureWebJobsStorage');
+  if (connectionString) return { kind: 'connection-string', connectionString };
+  const account = readSetting(env, 'AzureWebJobsStorage__accountName');
+  const tableServiceUri =
+    readSetting(env, 'AzureWebJobsStorage__tableServiceUri') ??
+    (account ? `https://${account}.table.core.windows.net` : undefined);
+  const queueServiceUri =
+    readSetting(env, 'AzureWebJobsStorage__queueServiceUri') ??
+    (account ? `https://${account}.queue.core.windows.net` : undefined);
+  if (!tableServiceUri || !queueServiceUri) {
+    throw new FencerError(
+      'storage-not-configured',
+      account === undefined && (tableServiceUri || queueServiceUri)
+        ? 'AzureWebJobsStorage__tableServiceUri and __queueServiceUri must both be set (or __accountName)'
+        : 'set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based)',
+    );
+  }
+  const credentialSetting = readSetting(env, 'AzureWebJobsStorage__credential');
+  const clientId = readSetting(env, 'AzureWebJobsStorage__clientId');
+  if (credentialSetting !== undefined && credentialSetting.toLowerCase() !== 'managedidentity') {
+    throw new FencerError(
+      'storage-not-configured',
+      `AzureWebJobsStorage__credential must be "managedidentity" or unset, not "${credentialSetting}"`,
+    );
+  }
+  return {
+    kind: 'identity',
+    tableServiceUri: trimSlash(tableServiceUri),
+    queueServiceUri: trimSlash(queueServiceUri),
+    // The host honours __clientId only together with __credential=managedidentity; so do we.
+    credential:
+      credentialSetting === undefined
+        ? { kind: 'default' }
+        : { kind: 'managed-identity', ...(clientId ? { clientId } : {}) },
+  };
+}
+
+function trimSlash(uri: string): string {
+  return uri.replace(/\/+$/, '');
+}
+
+/** Prefix of an App Service Key Vault reference that the platform has not resolved. */
+const keyVaultReference = '@Microsoft.KeyVault(';
+
+/**
+ * App settings whose Key Vault reference is unresolved (no access yet, secret missing): the
+ * platform then hands the app the reference text itself. Such a value must never be used as a
+ * key, so the composition root drops these settings and names them.
+ */
+export function unresolvedKeyVaultReferences(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([, value]) => value?.trimStart().startsWith(keyVaultReference))
+    .map(([name]) => name)
+    .sort();
+}

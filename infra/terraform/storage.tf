@@ -1,0 +1,60 @@
+# The storage account: the ledger tables, the fence queues, the deployment package container,
+# and the Functions host's own blobs. Shared-key access is off, so only Entra identities get
+# in. The app identity's data roles are on this account, which holds nothing but Fencer's
+# data; Blob Data Owner is account-wide because the host keeps timer-trigger and singleton
+# leases in azure-webjobs-hosts and its keys in azure-webjobs-secrets, besides the package.
+resource "azurerm_storage_account" "fencer" {
+  name                            = substr("${var.name_prefix}${local.suffix}", 0, 24)
+  resource_group_name             = azurerm_resource_group.fencer.name
+  location                        = var.location
+  account_kind                    = "StorageV2"
+  account_tier                    = "Standard"
+  account_replication_type        = var.storage_replication
+  shared_access_key_enabled       = false
+  default_to_oauth_authentication = true
+  allow_nested_items_to_be_public = false
+  min_tls_version                 = "TLS1_2"
+  https_traffic_only_enabled      = true
+  tags                            = var.tags
+}
+
+resource "azurerm_storage_container" "package" {
+  name                  = "app-package"
+  storage_account_id    = azurerm_storage_account.fencer.id
+  container_access_type = "private"
+}
+
+# The names the code uses with FENCER_STORAGE_PREFIX=fencer (core/ledger/storage.ts
+# storageNames); the app also creates them if missing. storage_account_id: through ARM, as
+# shared keys are off.
+resource "azurerm_storage_table" "ledger" {
+  for_each           = toset(["fencerledger", "fencerreplay"])
+  name               = each.key
+  storage_account_id = azurerm_storage_account.fencer.id
+}
+
+resource "azurerm_storage_queue" "fence" {
+  for_each           = toset(["fencer-fence", "fencer-fence-poison"])
+  name               = each.key
+  storage_account_id = azurerm_storage_account.fencer.id
+}
+
+resource "azurerm_role_assignment" "app_storage" {
+  for_each = toset([
+    "Storage Blob Data Owner",
+    "Storage Queue Data Contributor",
+    "Storage Table Data Contributor",
+  ])
+  scope                = azurerm_storage_account.fencer.id
+  role_definition_name = each.key
+  principal_id         = azurerm_user_assigned_identity.app.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+# The operator uploads the package here on ElasticPremium (run-from-package URL).
+resource "azurerm_role_assignment" "operator_upload" {
+  count                = local.operator_grant
+  scope                = "${azurerm_storage_account.fencer.id}/blobServices/default/containers/${azurerm_storage_container.package.name}"
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = var.operator_principal_id
+}
