@@ -29,8 +29,12 @@ describe('import-stonith-conf round trip', () => {
     expect(yaml).not.toMatch(/:\s*['"]?secret['"]?\s*$/m);
     expect(yaml).not.toContain('-P secret');
     expect(yaml).toContain('vm-HostA');
-    expect(readFileSync(join(out, 'site', 'relay.yaml'), 'utf8')).not.toMatch(/:\s*['"]?secret['"]?\s*$/m);
-    expect(readFileSync(join(out, 'site', 'secrets', '192.168.0.1-root.pw'), 'utf8').trim()).toBe('secret');
+    expect(readFileSync(join(out, 'site', 'relay.yaml'), 'utf8')).not.toMatch(
+      /:\s*['"]?secret['"]?\s*$/m,
+    );
+    expect(readFileSync(join(out, 'site', 'secrets', '192.168.0.1-root.pw'), 'utf8').trim()).toBe(
+      'secret',
+    );
     const validated = await runFencer(['config', 'validate', join(out, 'site', 'fencer.yaml')]);
     expect(validated.output).toContain('valid (1 cluster(s), 4 node(s))');
     const serve = await startServe(['--config', join(out, 'site', 'fencer.yaml')], {
