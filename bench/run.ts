@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/processes.ts';
+import { benchCloudFence } from './cloudFence.ts';
 import { benchDecisionPath } from './decisionPath.ts';
 import { benchDummyFence } from './dummyFence.ts';
 import { benchColdStart, benchRelayFootprint } from './footprint.ts';
@@ -40,6 +41,9 @@ row(`IPMI: serve → relay → ipmitool → BMC (cold ${fmt(ipmi.chainCold)})`, 
 row('IPMI: relay alone (relay driver off + status)', ipmi.relayAlone);
 row('baseline: fence_ipmilan --action off', ipmi.fenceIpmilan);
 row('floor: ipmitool chassis power off + power status', ipmi.floor);
+const cloud = await benchCloudFence(quick ? 5 : 20);
+row(`azure-vm on the fake ARM (cold ${fmt(cloud.azureVm.cold)})`, cloud.azureVm.fence);
+row(`aws-ec2 on the fake EC2 (cold ${fmt(cloud.awsEc2.cold)})`, cloud.awsEc2.fence);
 const ratios = {
   chainVsFenceIpmilan: ipmi.chain.median / ipmi.fenceIpmilan.median,
   chainVsFloor: ipmi.chain.median / ipmi.floor.median,
