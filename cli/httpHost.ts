@@ -25,6 +25,23 @@ export function createHttpHost(ctx: ApiContext): { server: Server; inFlight: () 
     });
   });
   server.keepAliveTimeout = 5_000;
+  // Requests Node's parser refuses (an unknown or lower-case method, bytes that are not HTTP,
+  // headers over 16 KiB) never reach a handler; Node would answer them with an empty 400/431.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.destroy();
+      return;
+    }
+    const detail =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'the request headers are over 16 KiB'
+        : `not a valid HTTP request (${err.code ?? 'parse error'})`;
+    const text = JSON.stringify(problem('invalid-request', detail));
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
+  });
   return { server, inFlight: () => inFlight };
 }
 

@@ -60,7 +60,11 @@ export async function handleApiRequest(ctx: ApiContext, request: ApiRequest): Pr
         `the body is ${request.body.byteLength} bytes; the limit is ${maxBodyBytes}`,
       );
     }
-    const url = new URL(request.pathWithQuery, 'http://fencer.invalid');
+    if (!request.pathWithQuery.startsWith('/'))
+      throw new ProblemError('not-found', 'paths start with /v1/');
+    // Parsed after a fixed origin, never relative to it: `//x/...` or `/\\x/...` would make
+    // `x` the host (and `//` alone is no URL at all, which answered 500).
+    const url = new URL(`http://fencer.invalid${request.pathWithQuery}`);
     const path = url.pathname;
     const matching = routes.filter((route) => route.pattern.test(path));
     if (matching.length === 0) throw new ProblemError('not-found', `no route ${path}`);

@@ -131,10 +131,11 @@ export function failPoisoned(
   id: string,
   ctx: RuleContext,
 ): Decision<IncidentRecord | undefined> {
-  const { state } = start(current, ctx);
+  // Keep what start()'s advance() did (promotions, expiries): dropping its effects lost their
+  // fence messages and left their projections behind for good (no revision bump).
+  const { state, fx } = start(current, ctx);
   const record = findIncident(state, id);
   if (record?.state === 'pending') {
-    const fx = noEffects();
     refuse(
       state,
       record,
@@ -144,10 +145,13 @@ export function failPoisoned(
     );
     return { state, outcome: structuredClone(record), effects: fx };
   }
-  return close(
+  const closed = close(
     state,
     id,
     { outcome: 'failed', detail: 'the fence message could not be processed (poison queue)' },
     ctx,
   );
+  for (const touched of fx.touched) closed.effects.touched.add(touched);
+  closed.effects.enqueue.unshift(...fx.enqueue);
+  return closed;
 }

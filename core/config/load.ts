@@ -38,7 +38,13 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
 
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  // logLevel: a collection used as a key is an unknown field below, not a process warning.
+  const doc = parseDocument(text, {
+    prettyErrors: false,
+    uniqueKeys: true,
+    lineCounter: lines,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
@@ -48,7 +54,14 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       })),
     );
   }
-  const parsed = fencerConfig.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (err) {
+    // yaml refuses to expand a document with too many aliases (a resource-exhaustion guard).
+    throw new ConfigError(file, [{ path: '(yaml)', message: errorMessage(err) }]);
+  }
+  const parsed = fencerConfig.safeParse(value);
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
   const config = parsed.data;
   const source: SecretSource = { env: options.env ?? process.env, baseDir: dirname(file) };

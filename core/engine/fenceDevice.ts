@@ -112,7 +112,12 @@ async function withRetries(
 
 /** A driver that ignores its signal must not hold the engine past the level's timeout. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The call was made with the aborted signal and will reject on its own; unobserved, that
+    // rejection would be unhandled and take the whole host down.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

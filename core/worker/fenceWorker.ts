@@ -36,7 +36,9 @@ export async function processFenceMessage(
   message: FenceMessage,
   signal?: AbortSignal,
 ): Promise<WorkResult> {
-  const owner = deps.owner ?? defaultOwner;
+  // The lease belongs to this run, not to the instance: another copy of the message delivered
+  // to the same instance meanwhile must find the fence taken (busy), not run it a second time.
+  const owner = `${deps.owner ?? defaultOwner}/${randomBytes(4).toString('hex')}`;
   const leaseMs = deps.leaseMs ?? 30_000;
   const { cluster, incidentId } = message;
   if (!(cluster in deps.config.clusters)) {

@@ -70,6 +70,24 @@ describe('close', () => {
     const { ctx, state } = fencingOfB();
     expect(failPoisoned(state, 'inc-1', ctx).outcome?.state).toBe('failed');
   });
+
+  it('still announces a fence that came due in the same decision as a poisoned one', () => {
+    // Prepare: inc-1 is fencing; inc-2 (c accuses d) waits out its settle time.
+    const ctx = context(
+      cluster({ a: 0, b: 0, c: 0, d: 0 }, { settleMs: 1000, maxConcurrentFences: 2 }),
+    );
+    let { state } = decideReport(empty(), { reporter: 'a', target: 'b' }, ctx);
+    state = decideReport(state, { reporter: 'c', target: 'd' }, ctx.at(ctx.now + 1000)).state;
+    expect(state.incidents.map((r) => r.state)).toEqual(['fencing', 'pending']);
+
+    // Act: the poison decision is the first one after inc-2's settle time.
+    const { state: after, effects } = failPoisoned(state, 'inc-1', ctx.at(ctx.now + 1000));
+
+    // Assess: inc-2 started, and its fence message and projection are not lost.
+    expect(after.incidents.map((r) => r.state)).toEqual(['failed', 'fencing']);
+    expect(effects.enqueue).toContainEqual({ incidentId: 'inc-2', delayMs: 0 });
+    expect([...effects.touched].sort()).toEqual(['inc-1', 'inc-2']);
+  });
 });
 
 describe('unfence', () => {
