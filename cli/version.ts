@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once (no JSON import attributes: Node 20 and bundlers differ). */
+/** Set by scripts/build.mjs in bundles; absent when the sources run under tsx. */
+declare const __FENCER_VERSION__: string | undefined;
+
+/** The package version: baked into bundles at build time, else read from package.json. */
 export const version: string = (() => {
+  if (typeof __FENCER_VERSION__ === 'string') return __FENCER_VERSION__;
   try {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       version?: string;

@@ -1,7 +1,10 @@
 // Bundles the Azure Functions app: dist/functions/index.js (+ lazily loaded chunks), ESM for
 // Node 20. The cloud SDKs land in their own chunks, loaded only when a target of that kind is
 // fenced, so a cold start loads the entry alone.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const result = await build({
   entryPoints: { index: 'functions/index.ts' },
@@ -15,6 +18,7 @@ const result = await build({
   mainFields: ['module', 'main'],
   sourcemap: 'linked',
   metafile: true,
+  define: { __FENCER_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
   // Provided by the Functions host at run time (it is not an npm package).
   external: ['@azure/functions-core'],

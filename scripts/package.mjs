@@ -43,8 +43,8 @@ const files = [
     name: 'package.json',
     data: json({ name: pkg.name, version: pkg.version, private: true, type: 'module', main }),
   },
-  // cli/version.ts reads `../package.json` next to the bundle, which is dist/package.json here;
-  // it keeps `type: module` so Node still loads the chunks below it as ES modules.
+  // Keeps `type: module` next to the chunks, should dist/ ever be deployed without the root
+  // package.json (the version itself is baked into the bundle by scripts/build.mjs).
   { name: 'dist/package.json', data: json({ version: pkg.version, type: 'module' }) },
   { name: 'host.json', data: readFileSync(join(root, 'host.json')) },
 ];
