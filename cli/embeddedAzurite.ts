@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './freePort.ts';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 const account = 'devstoreaccount1';
@@ -12,6 +12,7 @@ const accountKey =
 export interface EmbeddedAzurite {
   connectionString: string;
   pid: number;
+  ports: { queue: number; table: number };
   stop(): Promise<void>;
 }
 
@@ -34,7 +35,12 @@ export function azuriteConnectionString(
  * `dataDir`. It runs under a watchdog that stops it gracefully when this process dies.
  */
 export async function startEmbeddedAzurite(
-  options: { dataDir?: string; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    timeoutMs?: number;
+    /** More Azurite arguments, e.g. `--oauth basic --cert … --key …` for an HTTPS test peer. */
+    extraArgs?: string[];
+  } = {},
 ): Promise<EmbeddedAzurite> {
   const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
   const args = ['--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
@@ -48,6 +54,7 @@ export async function startEmbeddedAzurite(
   } else {
     args.push('--inMemoryPersistence');
   }
+  args.push(...(options.extraArgs ?? []));
   const watchdog = fileURLToPath(new URL('./azuriteWatchdog.cjs', import.meta.url));
   const child = spawn(process.execPath, [watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pidFile = options.dataDir ? join(options.dataDir, pidFileName) : undefined;
@@ -56,6 +63,7 @@ export async function startEmbeddedAzurite(
   return {
     connectionString: azuriteConnectionString(queuePort, tablePort),
     pid: child.pid ?? -1,
+    ports: { queue: queuePort, table: tablePort },
     stop: async () => {
       await stopChild(child);
       if (pidFile) await rm(pidFile, { force: true });
@@ -129,19 +137,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
   await exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object'
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

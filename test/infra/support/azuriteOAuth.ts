@@ -1,9 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '../../support/ports.ts';
+import { startEmbeddedAzurite } from '../../../cli/embeddedAzurite.ts';
 
 /**
  * Azurite with OAuth on (`--oauth basic`): it refuses requests without a bearer token whose
@@ -32,65 +31,17 @@ export async function startOAuthAzurite(): Promise<OAuthAzurite> {
     ],
     { stdio: 'ignore' },
   );
-  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
-  const watchdog = fileURLToPath(new URL('../../../cli/azuriteWatchdog.cjs', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      watchdog,
-      ...['--silent', '--disableTelemetry', '--skipApiVersionCheck', '--inMemoryPersistence'],
-      ...['--oauth', 'basic', '--cert', cert, '--key', key],
-      ...['--blobHost', '127.0.0.1', '--blobPort', String(blobPort)],
-      ...['--queueHost', '127.0.0.1', '--queuePort', String(queuePort)],
-      ...['--tableHost', '127.0.0.1', '--tablePort', String(tablePort)],
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  await listening(child);
+  // `--loose` (set by the embedded host) only relaxes unsupported headers; OAuth is still checked.
+  const azurite = await startEmbeddedAzurite({
+    extraArgs: ['--oauth', 'basic', '--cert', cert, '--key', key],
+  });
   return {
-    tableServiceUri: `https://127.0.0.1:${tablePort}/${account}`,
-    queueServiceUri: `https://127.0.0.1:${queuePort}/${account}`,
+    tableServiceUri: `https://127.0.0.1:${azurite.ports.table}/${account}`,
+    queueServiceUri: `https://127.0.0.1:${azurite.ports.queue}/${account}`,
     caFile: cert,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.stdin?.end(); // the watchdog stops Azurite when its stdin ends
-        const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await azurite.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function listening(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`Azurite (OAuth) did not start:\n${output}`));
-    }, 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (
-        /Queue service is successfully listening/.test(output) &&
-        /Table service is/.test(output)
-      ) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Azurite (OAuth) exited with ${code}:\n${output}`));
-    });
-  });
 }
