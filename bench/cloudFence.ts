@@ -1,4 +1,3 @@
-import { startEmbeddedAzurite } from '../cli/embeddedAzurite.ts';
 import type { Incident } from '../core/protocol/api.ts';
 import {
   awsEc2Device,
@@ -6,8 +5,7 @@ import {
   azureVmDevice,
   startCloudFakes,
 } from '../test/support/cloudFakes.ts';
-import { startServe } from '../test/support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../test/support/testCluster.ts';
+import { startBenchServer } from './server.ts';
 import { type Summary, summarize } from './stats.ts';
 
 export interface CloudFence {
@@ -22,11 +20,10 @@ export interface CloudFence {
  * included), as the worker does. Between runs the node is unfenced with power-on, untimed.
  */
 export async function benchCloudFence(runs: number): Promise<CloudFence> {
-  const azurite = await startEmbeddedAzurite();
   const fakes = await startCloudFakes();
   const vm = fakes.arm.addVm(azureResourceGroup, 'vm-bench');
   const instance = fakes.ec2.addInstance('i-0bec4000000000001');
-  const setup = writeTestConfig(
+  const server = await startBenchServer(
     {
       bench: {
         nodes: {
@@ -37,17 +34,10 @@ export async function benchCloudFence(runs: number): Promise<CloudFence> {
       },
     },
     {},
-    fakes.secrets,
+    { ...fakes.secrets, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   );
-  const serve = await startServe(['--config', setup.file], {
-    ...setup.env,
-    AzureWebJobsStorage: azurite.connectionString,
-    FENCER_STORAGE_PREFIX: uniquePrefix('benchcloud'),
-    FENCER_LOG_LEVEL: 'warn',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  const reporter = setup.client(serve.url, 'bench/a');
-  const admin = setup.client(serve.url, 'admin/ops');
+  const reporter = server.client('bench/a');
+  const admin = server.client('admin/ops');
 
   const fenceOnce = async (node: string) => {
     const postedAt = Date.now();
@@ -89,8 +79,7 @@ export async function benchCloudFence(runs: number): Promise<CloudFence> {
       awsEc2: await measure('ec2', () => fakes.ec2.stateOf(instance)),
     };
   } finally {
-    await serve.stop();
+    await server.stop();
     await fakes.stop();
-    await azurite.stop();
   }
 }

@@ -19,7 +19,7 @@ export async function benchDummyFence(runs: number): Promise<{ fence: Summary; c
   });
   try {
     const reporter = server.client('dummy/a');
-    const admin = server.client('admin/bench');
+    const admin = server.client('admin/ops');
     const once = async () => {
       const postedAt = Date.now();
       const answer = await reporter.request('POST', '/v1/clusters/dummy/reports', { target: 'b' });

@@ -61,7 +61,7 @@ export async function benchIpmi(runs: number): Promise<IpmiResult> {
       { dc1: relay.fencerRelayConfig(dir) },
     );
     const reporter = server.client('ipmi/node-a');
-    const admin = server.client('admin/bench');
+    const admin = server.client('admin/ops');
     const passwordScript = join(dir, 'password.sh');
     writeFileSync(passwordScript, '#!/bin/sh\nprintf "%s\\n" "$BENCH_BMC_PASSWORD"\n');
     chmodSync(passwordScript, 0o700);

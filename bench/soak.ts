@@ -36,7 +36,7 @@ const server = await startBenchServer(Object.fromEntries(names.map((n) => [n, sp
 const rss = () =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) /
   1024;
-const admin = server.client('admin/bench');
+const admin = server.client('admin/ops');
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)] as T;
 
 const seen = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
