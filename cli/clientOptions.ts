@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
+import { resolveSecret } from '../core/config/secrets.ts';
 import { ApiClient } from './apiClient.ts';
-import { readSecret } from './report.ts';
 import { UsageError } from './usageError.ts';
 
 export interface ClientFlags {
@@ -42,4 +42,16 @@ export function clientFrom(flags: ClientFlags): {
     url: flags.url,
     secret,
   };
+}
+
+/**
+ * A key's secret from a file (trailing newline dropped, as for `file:` secretRefs), else from
+ * FENCER_SECRET. The secret never comes from argv.
+ */
+export function readSecret(
+  file: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (file) return resolveSecret(`file:${file}`, { env, baseDir: process.cwd() });
+  return env.FENCER_SECRET || undefined;
 }

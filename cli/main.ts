@@ -1,11 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
+import { clientFrom, withClientOptions } from './clientOptions.ts';
 import { registerConfigCommands } from './configCommands.ts';
 import { prepareDemo } from './demo.ts';
 import { registerImportCommand } from './importStonithConf.ts';
 import { registerOperatorCommands } from './operatorCommands.ts';
-import { readSecret, sendReport } from './report.ts';
+import { sendReport } from './report.ts';
 import { serve } from './serve.ts';
 import { UsageError } from './usageError.ts';
 import { version } from './version.ts';
@@ -38,32 +39,26 @@ export function buildProgram(): Command {
       await serve({ config, port: opts.port, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
     });
 
-  program
-    .command('report')
-    .description('report a peer as suspected dead; exit 0 only when it is verified fenced')
-    .requiredOption('--target <node>', 'the node suspected dead')
-    .option('--url <url>', 'API base URL (default: $FENCER_URL)', process.env.FENCER_URL)
-    .option(
-      '--key-id <cluster/node>',
-      "this node's key id (default: $FENCER_KEY_ID)",
-      process.env.FENCER_KEY_ID,
-    )
+  withClientOptions(
+    program
+      .command('report')
+      .description('report a peer as suspected dead; exit 0 only when it is verified fenced')
+      .requiredOption('--target <node>', 'the node suspected dead'),
+    "this node's key id: CLUSTER/NODE",
+  )
     .option('--cluster <name>', 'cluster (must match the key id)')
-    .option('--secret-file <file>', "file holding this node's secret (default: $FENCER_SECRET)")
     .option('--reason <text>', 'why the peer is suspected')
     .option('--event-id <id>', 'idempotency key (random by default, reused across retries)')
     .option('--wait <seconds>', 'wait this long for the verdict', integer(0, 3600), 300)
     .option('--json', 'print the incident as JSON')
     .action(async (opts) => {
-      const keyId: string | undefined = opts.keyId;
-      if (!opts.url || !keyId || !/^[^/]+\/[^/]+$/.test(keyId))
-        throw new UsageError('--url and --key-id CLUSTER/NODE are required');
+      const { url, keyId, secret } = clientFrom(opts);
+      if (keyId.startsWith('admin/'))
+        throw new UsageError('reports are signed by a node key (CLUSTER/NODE)');
       if (opts.cluster && opts.cluster !== keyId.split('/')[0])
         throw new UsageError('--cluster does not match --key-id');
-      const secret = readSecret(opts.secretFile, process.env);
-      if (!secret) throw new UsageError('--secret-file FILE or FENCER_SECRET is required');
       const result = await sendReport({
-        url: opts.url,
+        url,
         keyId,
         secret,
         target: opts.target,

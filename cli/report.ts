@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import { type Incident, isTerminal } from '../core/protocol/api.ts';
@@ -122,12 +121,4 @@ async function withRetries(
     if (n > 0 && clock.now() + delay > until) throw new TransportError(`gave up: ${failure}`);
     await clock.sleep(delay);
   }
-}
-
-export function readSecret(
-  file: string | undefined,
-  env: Record<string, string | undefined>,
-): string | undefined {
-  if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  return env.FENCER_SECRET;
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { systemClock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { ApiClient } from '../apiClient.ts';
+import { readSecret } from '../clientOptions.ts';
 import { getCluster, unfenceNode } from '../operations.ts';
 import { sendReport } from '../report.ts';
 import { type AgentAction, agentActions, metadataXml } from './metadata.ts';
@@ -66,7 +67,7 @@ export function localKeyId(keyId: string, host = hostname()): string {
   return keyId.includes('/') ? keyId : `${keyId}/${host.split('.')[0]}`;
 }
 
-const secretFrom = (file: string) => readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+const secretFrom = (file: string) => readSecret(file, {}) ?? '';
 
 async function act(
   action: Exclude<AgentAction, 'metadata' | 'validate-all'>,
