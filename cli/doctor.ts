@@ -1,8 +1,13 @@
+import type { Clock } from '../core/clock.ts';
 import { timeoutSignal } from '../core/clock.ts';
 import type { LoadedConfig } from '../core/config/load.ts';
 import type { DriverEntry } from '../core/config/schema.ts';
 import { checkSigningSecret } from '../core/config/secrets.ts';
-import { createDriver, type DriverFactoryContext } from '../core/drivers/registry.ts';
+import {
+  createDriver,
+  type DriverFactoryContext,
+  driverContextOf,
+} from '../core/drivers/registry.ts';
 import type { DriverCheck } from '../core/drivers/types.ts';
 import { errorMessage } from '../core/errors.ts';
 
@@ -19,7 +24,7 @@ export interface PathReport {
 
 export interface DoctorOptions {
   loaded: LoadedConfig;
-  drivers: DriverFactoryContext;
+  clock: Clock;
   cluster?: string;
   /** Per device; a hung endpoint must not hang the doctor. */
   timeoutMs?: number;
@@ -32,6 +37,7 @@ export interface DoctorOptions {
  * reachability, permission such as EC2 DryRun) or, for drivers without them, reads the power state.
  */
 export async function runDoctor(options: DoctorOptions): Promise<PathReport[]> {
+  const drivers = driverContextOf(options.loaded, options.clock);
   const reports: PathReport[] = [];
   for (const [clusterName, cluster] of Object.entries(options.loaded.config.clusters)) {
     if (options.cluster && options.cluster !== clusterName) continue;
@@ -47,7 +53,9 @@ export async function runDoctor(options: DoctorOptions): Promise<PathReport[]> {
       for (const [index, devices] of node.levels.entries()) {
         for (const device of devices) {
           options.onProgress?.(`${clusterName}/${nodeName}: level ${index + 1}`);
-          reports.push(await checkDevice(options, clusterName, nodeName, index + 1, device));
+          reports.push(
+            await checkDevice(options, drivers, clusterName, nodeName, index + 1, device),
+          );
         }
       }
     }
@@ -76,6 +84,7 @@ function keyCheck(options: DoctorOptions, ref: string): { ok: boolean; checks: D
 
 async function checkDevice(
   options: DoctorOptions,
+  drivers: DriverFactoryContext,
   cluster: string,
   node: string,
   level: number,
@@ -84,7 +93,7 @@ async function checkDevice(
   const base = { cluster, node, level };
   let driver: Awaited<ReturnType<typeof createDriver>>;
   try {
-    driver = await createDriver(device, options.drivers);
+    driver = await createDriver(device, drivers);
   } catch (err) {
     return {
       ...base,
@@ -100,12 +109,12 @@ async function checkDevice(
       ],
     };
   }
-  const timer = timeoutSignal(options.drivers.clock, options.timeoutMs ?? 20_000);
+  const timer = timeoutSignal(options.clock, options.timeoutMs ?? 20_000);
   const target = {
     cluster,
     node,
     incidentId: 'doctor',
-    attemptId: `doctor.${cluster}.${node}.${level}.${options.drivers.clock.now()}`,
+    attemptId: `doctor.${cluster}.${node}.${level}.${options.clock.now()}`,
   };
   try {
     const checks: DriverCheck[] = driver.check

@@ -134,12 +134,7 @@ export function registerOperatorCommands(program: Command): void {
           : undefined;
       const reports = await runDoctor({
         loaded,
-        drivers: {
-          clock: systemClock,
-          baseDir: loaded.baseDir,
-          secret: loaded.secret,
-          relays: loaded.config.relays,
-        },
+        clock: systemClock,
         ...(opts.cluster ? { cluster: opts.cluster } : {}),
         timeoutMs: Number(opts.timeout) * 1000,
         ...(progress ? { onProgress: progress } : {}),

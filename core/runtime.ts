@@ -2,6 +2,7 @@ import type { ApiContext } from './api/types.ts';
 import { KeyedMutex } from './arbiter/keyedMutex.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { driverContextOf } from './drivers/registry.ts';
 import type { FencePolicy } from './engine/policy.ts';
 import { ClusterStore } from './ledger/clusterStore.ts';
 import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
@@ -40,12 +41,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     replay: new ReplayStore(options.storage.replay, () => clock.now()),
     queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
     serial: new KeyedMutex(),
-    drivers: {
-      clock,
-      baseDir: loaded.baseDir,
-      secret: loaded.secret,
-      relays: loaded.config.relays,
-    },
+    drivers: driverContextOf(loaded, clock),
     log: options.log,
     version: options.version,
     basePath: '/api',

@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import type { DriverEntry, RelayConfig } from '../config/schema.ts';
 import type { DriverContext, DriverKind, FenceDriver } from './types.ts';
 
@@ -6,6 +8,11 @@ export interface DriverFactoryContext extends DriverContext {
   /** Resolves a secretRef of the config (`env:NAME` / `file:PATH`). */
   secret(ref: string): string;
   relays: Readonly<Record<string, RelayConfig>>;
+}
+
+/** The driver context of a loaded config: relative paths, secrets and relays come from it. */
+export function driverContextOf(loaded: LoadedConfig, clock: Clock): DriverFactoryContext {
+  return { clock, baseDir: loaded.baseDir, secret: loaded.secret, relays: loaded.config.relays };
 }
 
 export function driverKindOf(entry: DriverEntry): DriverKind {
