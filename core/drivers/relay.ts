@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { signRequest } from '../auth/signing.ts';
 import type { RelayConfig, relayOptions } from '../config/schema.ts';
@@ -9,6 +9,7 @@ import { resolvePath } from '../config/secrets.ts';
 import { DriverError, errorMessage } from '../errors.ts';
 import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 import type { DriverFactoryContext } from './registry.ts';
+import { parseAnswer, transportError } from './relayErrors.ts';
 import type { DriverCheck, FenceDriver, FenceTarget, PowerState } from './types.ts';
 
 /**
@@ -193,71 +194,6 @@ export function createRelayDriver(
       return checks;
     },
   };
-}
-
-/** The problem codes a retry cannot fix: the request or the configuration is wrong. */
-const permanent = new Set([
-  'unauthenticated',
-  'forbidden',
-  'unknown-target',
-  'not-found',
-  'invalid-request',
-  'request-conflict',
-  'payload-too-large',
-  'method-not-allowed',
-]);
-
-function parseAnswer(
-  label: string,
-  response: { status: number; data: unknown; headers: Record<string, unknown> },
-): RelayActionResponse {
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(String(response.data ?? '')) as Record<string, unknown>;
-  } catch {
-    // A proxy's HTML error page, or an empty answer: judged by the status below.
-  }
-  if (response.status === 200) {
-    const state = body['powerState'];
-    if (
-      typeof body['verified'] !== 'boolean' ||
-      (state !== 'on' && state !== 'off' && state !== 'unknown')
-    ) {
-      const message = `${label}: the relay's answer is not an action result`;
-      throw new DriverError('relay-protocol', message, { retryable: true });
-    }
-    return body as unknown as RelayActionResponse;
-  }
-  const code = typeof body['code'] === 'string' ? body['code'] : `http-${response.status}`;
-  const detail = typeof body['detail'] === 'string' ? body['detail'] : `HTTP ${response.status}`;
-  const retryAfter = Number(response.headers['retry-after']);
-  // The relay says whether a retry can help (e.g. execution-failed for a wrong BMC password).
-  const retryable =
-    typeof body['retryable'] === 'boolean'
-      ? body['retryable']
-      : !permanent.has(code) &&
-        (response.status >= 500 || response.status === 429 || code === 'replayed');
-  throw new DriverError(`relay-${code}`, `${label}: ${code}: ${detail}`, {
-    retryable,
-    ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
-  });
-}
-
-const tlsCodes =
-  /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|EPROTO/;
-
-function transportError(label: string, err: unknown): DriverError {
-  const code = isAxiosError(err) ? (err.code ?? '') : '';
-  const message = `${label}: ${errorMessage(err)}`;
-  if (tlsCodes.test(code)) {
-    return new DriverError('relay-tls', `${message} (is relays.<name>.ca the relay's CA?)`, {
-      cause: err,
-    });
-  }
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
-    return new DriverError('relay-timeout', message, { retryable: true, cause: err });
-  }
-  return new DriverError('relay-unreachable', message, { retryable: true, cause: err });
 }
 
 /**
