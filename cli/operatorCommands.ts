@@ -20,16 +20,27 @@ export function nodesTable(view: ClusterView, style: Style): string {
 
 export function incidentsTable(incidents: Incident[], style: Style): string {
   return table(
-    ['CREATED', 'INCIDENT', 'TARGET', 'STATE', 'REPORTERS', 'DETAIL'],
+    ['CREATED', 'INCIDENT', 'TARGET', 'STATE', 'REPORTERS', 'REFUSED', 'DETAIL'],
     incidents.map((i) => [
       i.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       i.incidentId,
       i.target,
       stateColour(style, i.state),
       i.reporters.join(','),
+      refusedSummary(i),
       i.refusal ? `${i.refusal.code}: ${i.refusal.detail}` : (i.attempts.at(-1)?.detail ?? ''),
     ]),
   );
+}
+
+/** `b:reporter-fenced×3`: who was refused, why, how often (the split-brain loser's side). */
+function refusedSummary(incident: Incident): string {
+  const counts = new Map<string, number>();
+  for (const r of incident.refusedReports ?? []) {
+    const key = `${r.reporter}:${r.code}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => (n > 1 ? `${key}×${n}` : key)).join(',') || '-';
 }
 
 export function registerOperatorCommands(program: Command): void {
@@ -126,7 +137,7 @@ export function registerOperatorCommands(program: Command): void {
       const file = opts.config ?? process.env.FENCER_CONFIG;
       if (!file) throw new UsageError('--config FILE or FENCER_CONFIG is required');
       const loaded = loadConfigFile(file, { skipSecrets: true });
-      if (opts.cluster && !(opts.cluster in loaded.config.clusters))
+      if (opts.cluster && !Object.hasOwn(loaded.config.clusters, opts.cluster))
         throw new UsageError(`no cluster ${opts.cluster} in ${file}`);
       const progress =
         process.stderr.isTTY && !opts.json

@@ -1,3 +1,5 @@
+import { incidentView } from './api/incidentView.ts';
+import { IncidentWatch } from './api/incidentWatch.ts';
 import type { ApiContext } from './api/types.ts';
 import { KeyedMutex } from './arbiter/keyedMutex.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -32,7 +34,7 @@ export interface RuntimeOptions {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const { loaded } = options;
-  return {
+  const runtime: Runtime = {
     config: loaded.config,
     loaded,
     clock,
@@ -48,5 +50,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.owner ? { owner: options.owner } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
+    incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
   };
+  return runtime;
 }

@@ -46,6 +46,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   for (const name of unresolved) delete secrets[name];
   const configFile = resolve(appRoot(), readSetting(env, 'FENCER_CONFIG') ?? 'fencer.yaml');
   const loaded = loadConfigFile(configFile, { env: secrets });
+  for (const warning of loaded.warnings) consoleLog.warn({ config: configFile }, warning);
   const storage = await storageClients(
     env,
     storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),

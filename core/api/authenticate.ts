@@ -1,4 +1,5 @@
 import { type Principal, principalOf, verifySignedRequest } from '../auth/verify.ts';
+import { hasOwnName } from '../names.ts';
 import { ProblemError } from '../protocol/problems.ts';
 import type { ApiContext, ApiRequest } from './types.ts';
 
@@ -30,7 +31,7 @@ export async function authenticate(
       'reports are signed by a node key (the reporter is the key)',
     );
   }
-  if (!(cluster in ctx.config.clusters))
+  if (!hasOwnName(ctx.config.clusters, cluster))
     throw new ProblemError('unknown-cluster', `cluster ${cluster} is not configured`);
   return principal;
 }

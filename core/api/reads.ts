@@ -1,6 +1,7 @@
-import { findIncident, nodeState } from '../arbiter/state.ts';
+import { findIncident, nodeRecord, nodeState } from '../arbiter/state.ts';
 import { toIncident } from '../ledger/incidentStore.ts';
-import { type ClusterView, isTerminal } from '../protocol/api.ts';
+import { own } from '../names.ts';
+import type { ClusterView } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
 import { authenticate } from './authenticate.ts';
 import { incidentView } from './incidentView.ts';
@@ -17,14 +18,13 @@ export async function getIncident(
 ): Promise<ApiResponse> {
   await authenticate(ctx, request, cluster, 'node-or-admin');
   const wait = intParam(query, 'waitSeconds', 0, 120) ?? 0;
-  const until = ctx.clock.now() + wait * 1000;
-  for (;;) {
-    const incident = await incidentView(ctx, cluster, id);
-    if (!incident)
-      throw new ProblemError('not-found', `incident ${id} not found in cluster ${cluster}`);
-    if (isTerminal(incident.state) || ctx.clock.now() >= until) return json(200, incident);
-    await ctx.clock.sleep(Math.min(ctx.waitPollMs ?? 200, Math.max(0, until - ctx.clock.now())));
-  }
+  const incident =
+    wait === 0
+      ? await incidentView(ctx, cluster, id)
+      : await ctx.incidentWatch.wait(cluster, id, ctx.clock.now() + wait * 1000);
+  if (!incident)
+    throw new ProblemError('not-found', `incident ${id} not found in cluster ${cluster}`);
+  return json(200, incident);
 }
 
 /** GET /v1/clusters/{cluster}: every configured node with its state. */
@@ -35,8 +35,8 @@ export async function getCluster(
 ): Promise<ApiResponse> {
   await authenticate(ctx, request, cluster, 'node-or-admin');
   const { state } = await ctx.clusters.read(cluster);
-  const nodes = Object.keys(ctx.config.clusters[cluster]?.nodes ?? {}).map((name) => {
-    const incidentId = state.nodes[name]?.incidentId;
+  const nodes = Object.keys(own(ctx.config.clusters, cluster)?.nodes ?? {}).map((name) => {
+    const incidentId = nodeRecord(state, name)?.incidentId;
     return { name, state: nodeState(state, name), ...(incidentId ? { incidentId } : {}) };
   });
   const view: ClusterView = { cluster, nodes };
@@ -57,7 +57,7 @@ export async function listIncidents(
   const { state } = await ctx.clusters.read(cluster);
   const incidents = stored.map((incident) => {
     const record = findIncident(state, incident.incidentId);
-    return record ? toIncident(cluster, record, incident.attempts) : incident;
+    return record ? toIncident(cluster, record, incident) : incident;
   });
   return json(200, { incidents });
 }

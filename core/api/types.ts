@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { DriverFactoryContext } from '../drivers/registry.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import type { Log } from '../log.ts';
+import type { IncidentWatch } from './incidentWatch.ts';
 
 /** A host-agnostic HTTP request: the Functions adapter and the local host both build one. */
 export interface ApiRequest {
@@ -30,6 +31,6 @@ export interface ApiContext extends ArbiterDeps {
   version: string;
   /** Prefix of the routes in Location headers (`/api` for both hosts). */
   basePath: string;
-  /** How often a `waitSeconds` GET re-reads the ledger. */
-  waitPollMs?: number;
+  /** The one ledger watch per incident that `waitSeconds` GETs share. */
+  incidentWatch: IncidentWatch;
 }

@@ -1,8 +1,9 @@
 import { decide } from '../arbiter/arbiter.ts';
-import { unfence } from '../arbiter/lifecycle.ts';
+import { finishUnfence, unfence } from '../arbiter/unfence.ts';
 import { timeoutSignal } from '../clock.ts';
 import { createDriver } from '../drivers/registry.ts';
 import { errorMessage } from '../errors.ts';
+import { own } from '../names.ts';
 import { unfenceBody } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
 import { authenticate } from './authenticate.ts';
@@ -20,13 +21,17 @@ export async function postUnfence(
 ): Promise<ApiResponse> {
   const principal = await authenticate(ctx, request, cluster, 'admin');
   const body = parseJsonBody(request.body, unfenceBody, true);
-  const { outcome } = await decide(ctx, cluster, (state, rc) => unfence(state, node, rc));
+  // With a power-on the node stays out of reach of new fences until the attempt has ended.
+  const options = body.powerOn ? { powerOnMs: powerOnTimeoutMs + 5_000 } : {};
+  const { outcome } = await decide(ctx, cluster, (state, rc) => unfence(state, node, rc, options));
   if (outcome.kind === 'unknown-node')
     throw new ProblemError('not-found', `${node} is not a node of cluster ${cluster}`);
   if (outcome.kind === 'in-flight') {
-    throw new ProblemError('in-flight', `incident ${outcome.incidentId} is still fencing ${node}`, {
-      incidentId: outcome.incidentId,
-    });
+    throw new ProblemError(
+      'in-flight',
+      outcome.detail,
+      outcome.incidentId ? { incidentId: outcome.incidentId } : {},
+    );
   }
   ctx.log.info(
     {
@@ -43,7 +48,10 @@ export async function postUnfence(
     state: 'member',
     previous: outcome.previous,
   };
-  if (body.powerOn) answer.powerOn = await powerOn(ctx, cluster, node);
+  if (body.powerOn) {
+    answer.powerOn = await powerOn(ctx, cluster, node);
+    await decide(ctx, cluster, (state, rc) => finishUnfence(state, node, rc));
+  }
   return json(200, answer);
 }
 
@@ -56,7 +64,8 @@ async function powerOn(
   cluster: string,
   node: string,
 ): Promise<{ ok: boolean; detail: string }> {
-  const levels = ctx.config.clusters[cluster]?.nodes[node]?.levels ?? [];
+  const clusterConfig = own(ctx.config.clusters, cluster);
+  const levels = (clusterConfig && own(clusterConfig.nodes, node)?.levels) ?? [];
   for (const [index, devices] of levels.entries()) {
     try {
       const drivers = await Promise.all(devices.map((device) => createDriver(device, ctx.drivers)));

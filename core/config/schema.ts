@@ -100,6 +100,9 @@ export const nodeConfig = z.strictObject({
   levels: z.array(level).min(1, 'a node needs at least one fence level'),
 });
 
+/** Pacemaker's and corosync's supported maximum; it bounds the cluster entity's size. */
+export const maxNodesPerCluster = 32;
+
 export const clusterConfig = z.strictObject({
   quorum: z.number().int().min(1).default(1),
   maxConcurrentFences: z.number().int().min(1).default(1),
@@ -133,6 +136,13 @@ export const fencerConfig = z
         ctx.addIssue({ code: 'custom', path, message: 'the cluster name "admin" is reserved' });
       }
       const nodeCount = Object.keys(cluster.nodes).length;
+      if (nodeCount > maxNodesPerCluster) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'nodes'],
+          message: `a cluster has at most ${maxNodesPerCluster} nodes (got ${nodeCount})`,
+        });
+      }
       if (nodeCount < 2) {
         ctx.addIssue({
           code: 'custom',
@@ -157,7 +167,7 @@ export const fencerConfig = z
       for (const [nodeName, node] of Object.entries(cluster.nodes)) {
         node.levels.forEach((devices, levelIndex) => {
           devices.forEach((device, deviceIndex) => {
-            if (device.relay && !(device.relay.relay in config.relays)) {
+            if (device.relay && !Object.hasOwn(config.relays, device.relay.relay)) {
               ctx.addIssue({
                 code: 'custom',
                 path: [

@@ -7,6 +7,7 @@ import { signRequest } from '../auth/signing.ts';
 import type { RelayConfig, relayOptions } from '../config/schema.ts';
 import { resolvePath } from '../config/secrets.ts';
 import { DriverError, errorMessage } from '../errors.ts';
+import { own } from '../names.ts';
 import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 import type { DriverFactoryContext } from './registry.ts';
 import { parseAnswer, transportError } from './relayErrors.ts';
@@ -46,7 +47,7 @@ export function createRelayDriver(
   ctx: DriverFactoryContext,
   timing: RelayTiming = defaultRelayTiming,
 ): FenceDriver {
-  const relay: RelayConfig | undefined = ctx.relays[options.relay];
+  const relay: RelayConfig | undefined = own(ctx.relays, options.relay);
   if (!relay) {
     throw new DriverError('relay-unknown', `relay ${options.relay} is not defined under relays`);
   }

@@ -16,7 +16,12 @@ export const eventIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 /** POST /v1/clusters/{cluster}/reports. The reporter comes from the signing key, never the body. */
 export const reportBody = z.strictObject({
   target: z.string().min(1).max(128),
-  reason: z.string().max(512).optional(),
+  // Printable text only: control characters would let a reporter forge log lines.
+  reason: z
+    .string()
+    .max(512)
+    .regex(/^[^\p{Cc}]*$/u, 'must be printable text (no control characters)')
+    .optional(),
   eventId: z.string().regex(eventIdPattern, 'must be 1-128 chars of [A-Za-z0-9._:-]').optional(),
 });
 export type ReportBody = z.infer<typeof reportBody>;
@@ -39,6 +44,17 @@ export interface Refusal {
   detail: string;
 }
 
+/** A report that was refused (409/429), kept on the incident it lost to (DESIGN "Node side"). */
+export interface RefusedReport {
+  reporter: string;
+  /** ISO 8601. */
+  at: string;
+  code: 'reporter-fenced' | 'self-report' | 'storm-guard' | 'settle-lost';
+}
+
+/** Refused reports kept per incident; the newest matter most. */
+export const maxRefusedReports = 20;
+
 /** The incident as the API returns it (GET .../incidents/{id}, and 200/202 report answers). */
 export interface Incident {
   incidentId: string;
@@ -51,6 +67,7 @@ export interface Incident {
   updatedAt: string;
   attempts: Attempt[];
   refusal?: Refusal;
+  refusedReports?: RefusedReport[];
 }
 
 export interface ClusterView {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { claim, close, failPoisoned, renew, unfence } from '../../../core/arbiter/lifecycle.ts';
+import { claim, close, failPoisoned, renew } from '../../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../../core/arbiter/report.ts';
 import { nodeState } from '../../../core/arbiter/state.ts';
+import { finishUnfence, unfence } from '../../../core/arbiter/unfence.ts';
 import { cluster, context, empty } from './fixtures.ts';
 
 const three = cluster({ a: 0, b: 0, c: 0 });
@@ -93,7 +94,44 @@ describe('close', () => {
 describe('unfence', () => {
   it('refuses while the fence is in flight', () => {
     const { ctx, state } = fencingOfB();
-    expect(unfence(state, 'b', ctx).outcome).toEqual({ kind: 'in-flight', incidentId: 'inc-1' });
+    expect(unfence(state, 'b', ctx).outcome).toEqual({
+      kind: 'in-flight',
+      incidentId: 'inc-1',
+      detail: 'incident inc-1 is still fencing b',
+    });
+  });
+
+  it('with a power-on the node becomes a member only when it ends; reports meanwhile are refused', () => {
+    // Hole 7: the node was a member before its power-on ended, and a new fence overlapped it.
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const begun = unfence(fenced, 'b', ctx, { powerOnMs: 65_000 });
+    expect(begun.outcome).toMatchObject({ kind: 'unfenced', previous: 'fenced' });
+    expect(nodeState(begun.state, 'b')).toBe('fenced');
+    expect(decideReport(begun.state, { reporter: 'a', target: 'b' }, ctx).outcome).toMatchObject({
+      kind: 'refused',
+      code: 'in-flight',
+    });
+    expect(unfence(begun.state, 'b', ctx).outcome).toMatchObject({ kind: 'in-flight' });
+    const done = finishUnfence(begun.state, 'b', ctx);
+    expect(done.outcome).toBe('member');
+    expect(nodeState(done.state, 'b')).toBe('member');
+    expect(decideReport(done.state, { reporter: 'a', target: 'b' }, ctx).outcome).toMatchObject({
+      kind: 'accepted',
+      status: 202,
+    });
+  });
+
+  it('a power-on that never reported back stops holding the node after its time', () => {
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const begun = unfence(fenced, 'b', ctx, { powerOnMs: 65_000 }).state;
+    const later = ctx.at(ctx.now + 65_001);
+    expect(nodeState(begun, 'b')).toBe('fenced');
+    expect(decideReport(begun, { reporter: 'a', target: 'b' }, later).outcome).toMatchObject({
+      kind: 'accepted',
+      status: 202,
+    });
   });
 
   it('brings a fenced node back to member', () => {

@@ -1,0 +1,89 @@
+import { hasOwnName } from '../names.ts';
+import type { Refusal } from '../protocol/api.ts';
+import type { ClusterState, RuleContext } from './state.ts';
+import { findIncident, nodeRecord } from './state.ts';
+import { advance, type Effects, noEffects, refuse } from './transition.ts';
+
+type Decision<T> = { state: ClusterState; outcome: T; effects: Effects };
+
+export type UnfenceOutcome =
+  | { kind: 'unfenced'; previous: string; incidentId?: string }
+  /** Its fence is running, or an admin is powering it on right now. */
+  | { kind: 'in-flight'; incidentId?: string; detail: string }
+  | { kind: 'unknown-node' };
+
+/**
+ * Admin: a node back to `member`. Refused while its fence runs or another unfence powers it on;
+ * a pending suspicion is dropped. With `powerOnMs` the node is not a member yet: it keeps its
+ * state, marked `unfencing` for at most that long, and reports about it are refused, so no fence
+ * overlaps the power-on; `finishUnfence` makes it a member once the power-on attempt ended.
+ */
+export function unfence(
+  current: ClusterState,
+  node: string,
+  ctx: RuleContext,
+  options: { powerOnMs?: number } = {},
+): Decision<UnfenceOutcome> {
+  const state = structuredClone(current);
+  const fx = noEffects();
+  advance(state, ctx, fx);
+  if (!hasOwnName(ctx.cluster.nodes, node))
+    return { state, outcome: { kind: 'unknown-node' }, effects: fx };
+  const held = nodeRecord(state, node);
+  const record = held?.incidentId ? findIncident(state, held.incidentId) : undefined;
+  if (record?.state === 'fencing') {
+    const detail = `incident ${record.id} is still fencing ${node}`;
+    return { state, outcome: { kind: 'in-flight', incidentId: record.id, detail }, effects: fx };
+  }
+  if (held?.unfencing && held.unfencing.until > ctx.now) {
+    const detail = `an admin is powering ${node} on`;
+    return { state, outcome: { kind: 'in-flight', detail }, effects: fx };
+  }
+  if (record?.state === 'pending') {
+    const refusal: Refusal = {
+      code: 'unfenced',
+      detail: `an admin unfenced ${node} while it was suspected`,
+    };
+    refuse(state, record, refusal, ctx, fx);
+  }
+  const before = nodeRecord(state, node);
+  if (options.powerOnMs !== undefined) {
+    state.nodes[node] = {
+      state: before?.state ?? 'member',
+      ...(before?.incidentId ? { incidentId: before.incidentId } : {}),
+      ...(before?.at !== undefined ? { at: before.at } : {}),
+      unfencing: { until: ctx.now + options.powerOnMs },
+    };
+  } else delete state.nodes[node];
+  advance(state, ctx, fx);
+  return {
+    state,
+    outcome: {
+      kind: 'unfenced',
+      previous: held?.state ?? 'member',
+      ...(held?.incidentId ? { incidentId: held.incidentId } : {}),
+    },
+    effects: fx,
+  };
+}
+
+/** The power-on of an unfence ended (whatever its result): the node is a member now. */
+export function finishUnfence(
+  current: ClusterState,
+  node: string,
+  ctx: RuleContext,
+): Decision<'member' | 'superseded'> {
+  const state = structuredClone(current);
+  const fx = noEffects();
+  advance(state, ctx, fx);
+  if (!nodeRecord(state, node)?.unfencing) return { state, outcome: 'superseded', effects: fx };
+  delete state.nodes[node];
+  advance(state, ctx, fx);
+  return { state, outcome: 'member', effects: fx };
+}
+
+/** True while an admin's power-on of the node runs: a report about it must wait. */
+export function isBeingPoweredOn(state: ClusterState, node: string, now: number): boolean {
+  const until = nodeRecord(state, node)?.unfencing?.until;
+  return until !== undefined && until > now;
+}
