@@ -24,6 +24,7 @@ const functionNames = [
   'report',
   'incident',
   'incidents',
+  'clusters',
   'cluster',
   'unfence',
   'fenceWorker',
