@@ -97,6 +97,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const http = createHttpHost(runtime);
   const port = await listen(http.server, options.port);
+  // Driver modules and SDKs load now, in the background, not on the first fence.
+  void runtime.drivers.warmUp(options.loaded.config);
   return {
     port,
     url: `http://127.0.0.1:${port}/api`,

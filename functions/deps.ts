@@ -52,7 +52,10 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
     storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),
   );
   await ensureStorage(storage);
-  return createRuntime({ loaded, storage, log: consoleLog, version });
+  const runtime = createRuntime({ loaded, storage, log: consoleLog, version });
+  // Driver modules and SDKs load now, in the background, not on the first fence.
+  void runtime.drivers.warmUp(loaded.config);
+  return runtime;
 }
 
 async function storageClients(

@@ -1,6 +1,6 @@
 import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { DriverFactoryContext } from '../drivers/registry.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import type { Log } from '../log.ts';
 import type { IncidentWatch } from './incidentWatch.ts';
@@ -26,7 +26,7 @@ export interface ApiResponse {
 export interface ApiContext extends ArbiterDeps {
   loaded: LoadedConfig;
   replay: ReplayStore;
-  drivers: DriverFactoryContext;
+  drivers: DriverCache;
   log: Log;
   version: string;
   /** Prefix of the routes in Location headers (`/api` for both hosts). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { claim, close, failPoisoned, renew } from '../arbiter/lifecycle.ts';
 import type { IncidentRecord } from '../arbiter/state.ts';
-import type { DriverFactoryContext } from '../drivers/registry.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { FencePolicy } from '../engine/policy.ts';
 import { runFence } from '../engine/runFence.ts';
 import { errorMessage } from '../errors.ts';
@@ -14,7 +14,8 @@ import { buildLevels } from './nodeLevels.ts';
 import { powerOnAfterReboot } from './reboot.ts';
 
 export interface WorkerDeps extends ArbiterDeps {
-  drivers: DriverFactoryContext;
+  /** One driver per device, kept warm (core/drivers/driverCache.ts). */
+  drivers: DriverCache;
   log: Log;
   /** Identifies this worker's leases (host + random). */
   owner?: string;

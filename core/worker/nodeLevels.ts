@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { NodeConfig } from '../config/schema.ts';
-import { createDriver, type DriverFactoryContext } from '../drivers/registry.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { FenceDriver } from '../drivers/types.ts';
 import { errorMessage } from '../errors.ts';
 import type { Attempt } from '../protocol/api.ts';
@@ -12,14 +12,14 @@ import type { Attempt } from '../protocol/api.ts';
  */
 export async function buildLevels(
   node: NodeConfig,
-  drivers: DriverFactoryContext,
+  drivers: DriverCache,
   clock: Clock,
 ): Promise<{ levels: FenceDriver[][]; failures: Attempt[] }> {
   const failures: Attempt[] = [];
   const levels = await Promise.all(
     node.levels.map(async (devices, index) => {
       try {
-        return await Promise.all(devices.map((device) => createDriver(device, drivers)));
+        return await Promise.all(devices.map((device) => drivers.get(device)));
       } catch (err) {
         const now = new Date(clock.now()).toISOString();
         failures.push({
