@@ -1,5 +1,5 @@
 import { type Clock, timeoutSignal } from '../core/clock.ts';
-import type { PowerState } from '../core/drivers/types.ts';
+import type { PowerState } from '../core/protocol/power.ts';
 import { type Problem, problem } from '../core/protocol/problems.ts';
 import type { RelayActionRequest, RelayActionResponse, RelayStep } from '../core/protocol/relay.ts';
 import { ExecError } from './errors.ts';

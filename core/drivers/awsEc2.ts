@@ -9,6 +9,7 @@ import {
 import type { z } from 'zod';
 import type { awsEc2Options } from '../config/schema.ts';
 import type { DriverError } from '../errors.ts';
+import type { PowerState } from '../protocol/power.ts';
 import {
   awsCredentialFix,
   awsCredentialProvider,
@@ -17,7 +18,7 @@ import {
 import { awsDriverError, missingInstance } from './awsErrors.ts';
 import { readTrustedCas, untilAborted } from './cloudCommon.ts';
 import type { DriverFactoryContext } from './registry.ts';
-import type { DriverCheck, FenceDriver, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver } from './types.ts';
 
 export type AwsEc2Options = z.infer<typeof awsEc2Options>;
 

@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { z } from 'zod';
 import type { azureVmOptions } from '../config/schema.ts';
 import { DriverError } from '../errors.ts';
+import type { PowerState } from '../protocol/power.ts';
 import {
   azureCredentialFix,
   createAzureCredential,
@@ -13,7 +14,7 @@ import { azureDriverError } from './azureErrors.ts';
 import { azureFenceActions, permits, readVmPermissions } from './azurePermissions.ts';
 import { readTrustedCas, untilAborted } from './cloudCommon.ts';
 import type { DriverFactoryContext } from './registry.ts';
-import type { DriverCheck, FenceDriver, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver } from './types.ts';
 
 export type AzureVmOptions = z.infer<typeof azureVmOptions>;
 

@@ -7,10 +7,11 @@ import { signRequest } from '../auth/signing.ts';
 import type { RelayConfig, relayOptions } from '../config/schema.ts';
 import { resolvePath } from '../config/secrets.ts';
 import { DriverError, errorMessage } from '../errors.ts';
+import type { PowerState } from '../protocol/power.ts';
 import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 import type { DriverFactoryContext } from './registry.ts';
 import { parseAnswer, transportError } from './relayErrors.ts';
-import type { DriverCheck, FenceDriver, FenceTarget, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver, FenceTarget } from './types.ts';
 
 /**
  * How long the relay may take per action (`deadlineMs`), and the extra time the HTTP call

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PowerState } from '../drivers/types.ts';
+import type { PowerState } from './power.ts';
 
 /** POST /v1/actions on a relay agent. `requestId` makes the call idempotent. */
 export const relayActionRequest = z.strictObject({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { IpmiOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import type { RunResult } from '../runner.ts';

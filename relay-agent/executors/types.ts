@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { RelayStep } from '../../core/protocol/relay.ts';
 import type { Runner } from '../runner.ts';
 

@@ -1,4 +1,4 @@
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { EsxcliOptions, VmwareCmdOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import type { RunResult } from '../runner.ts';

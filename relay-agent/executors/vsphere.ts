@@ -1,4 +1,4 @@
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { VsphereOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import { maskSecrets } from '../runner.ts';

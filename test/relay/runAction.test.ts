@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { RelayActionRequest } from '../../core/protocol/relay.ts';
 import { ExecError } from '../../relay-agent/errors.ts';
 import type { CallContext, PowerExecutor } from '../../relay-agent/executors/types.ts';
