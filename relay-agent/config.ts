@@ -76,19 +76,46 @@ export const vmwareCmdOptions = z.strictObject({
   command: path.default('vmware-cmd'),
 });
 
-export const esxcliOptions = z.strictObject({
-  server: z.string().min(1),
-  user: z.string().min(1),
-  password: secretRef,
-  worldId: z.number().int().positive(),
-  /** `--thumbprint` of the host's certificate, for hosts without a trusted certificate. */
-  thumbprint: z
-    .string()
-    .regex(/^[0-9A-Fa-f:]+$/)
-    .optional(),
-  callTimeoutMs: callTimeoutMs.default(30_000),
-  command: path.default('esxcli'),
-});
+/**
+ * How an esxcli target finds its VM in `esxcli vm process list` (running VMs only): by display
+ * name or by .vmx path exactly as the list's `Config File` shows it.
+ */
+export const esxcliVm = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    vmx: z
+      .string()
+      .regex(/\.vmx$/, 'must end in .vmx')
+      .optional(),
+  })
+  .refine((vm) => (vm.name === undefined) !== (vm.vmx === undefined), {
+    message: 'vm needs exactly one of name, vmx',
+  });
+
+/**
+ * `vm` verifies: the VM's current world id is looked up for the kill, and it reads off only
+ * when no running process has that name/vmx. `worldId` alone (LifeKeeper's stonith.conf) is
+ * accepted but cannot be verified: world ids change at every power-on, so its absence from the
+ * list reads unknown.
+ */
+export const esxcliOptions = z
+  .strictObject({
+    server: z.string().min(1),
+    user: z.string().min(1),
+    password: secretRef,
+    vm: esxcliVm.optional(),
+    worldId: z.number().int().positive().optional(),
+    /** `--thumbprint` of the host's certificate, for hosts without a trusted certificate. */
+    thumbprint: z
+      .string()
+      .regex(/^[0-9A-Fa-f:]+$/)
+      .optional(),
+    callTimeoutMs: callTimeoutMs.default(30_000),
+    command: path.default('esxcli'),
+  })
+  .refine((o) => o.vm !== undefined || o.worldId !== undefined, {
+    message: 'esxcli needs vm: { name } or vm: { vmx } (worldId alone cannot be verified)',
+  });
 
 export const targetKinds = ['ipmi', 'vsphere', 'vmware-cmd', 'esxcli'] as const;
 export type TargetKind = (typeof targetKinds)[number];
@@ -130,11 +157,12 @@ export type VmwareCmdOptions = z.infer<typeof vmwareCmdOptions>;
 export type EsxcliOptions = z.infer<typeof esxcliOptions>;
 
 /** A target with its secrets resolved and its files read; what executors are built from. */
-export type ResolvedTarget =
+export type ResolvedTarget = { name: string } & (
   | { kind: 'ipmi'; options: IpmiOptions; password: string; kg?: string }
   | { kind: 'vsphere'; options: VsphereOptions; password: string; ca?: Buffer }
   | { kind: 'vmware-cmd'; options: VmwareCmdOptions; password: string }
-  | { kind: 'esxcli'; options: EsxcliOptions; password: string };
+  | { kind: 'esxcli'; options: EsxcliOptions; password: string }
+);
 
 /** The relay's configuration as the server uses it: validated, secrets resolved, files read. */
 export interface RelayRuntimeConfig {
@@ -145,6 +173,8 @@ export interface RelayRuntimeConfig {
   keys: ReadonlyMap<string, string>;
   targets: ReadonlyMap<string, ResolvedTarget>;
   idempotencyMs: number;
+  /** What loads but an operator should fix (logged at start and on reload). */
+  warnings: string[];
 }
 
 export function parseListen(value: string): { host: string; port: number } {

@@ -3,7 +3,7 @@ import type { PowerState } from '../core/protocol/power.ts';
 import { type Problem, problem } from '../core/protocol/problems.ts';
 import type { RelayActionRequest, RelayActionResponse, RelayStep } from '../core/protocol/relay.ts';
 import { ExecError } from './errors.ts';
-import type { CallContext, PowerExecutor } from './executors/types.ts';
+import type { CallContext, PowerExecutor, PowerReading } from './executors/types.ts';
 
 /** An action's result: an answer (verified or not), or a problem (the command never landed). */
 export type ActionOutcome =
@@ -41,14 +41,15 @@ export async function runAction(
   const margin = Math.min(500, Math.floor(request.deadlineMs / 10));
   const deadlineAt = startedAt + request.deadlineMs - margin;
   const steps: RelayStep[] = [];
-  const answer = (powerState: PowerState, verified: boolean): ActionOutcome => ({
+  const answer = (reading: PowerReading, verified: boolean): ActionOutcome => ({
     ok: true,
     response: {
       requestId: request.requestId,
       target: request.target,
       action: request.action,
-      powerState,
+      powerState: reading.state,
       verified,
+      ...(reading.detail !== undefined ? { detail: reading.detail } : {}),
       elapsedMs: clock.now() - startedAt,
       steps,
     },
@@ -81,14 +82,14 @@ export async function runAction(
 
   try {
     if (request.action === 'status') {
-      const state = await attempt('power status', (call) => executor.powerState(call));
-      return answer(state, state !== 'unknown');
+      const reading = await attempt('power status', (call) => executor.powerState(call));
+      return answer(reading, reading.state !== 'unknown');
     }
     const wanted: PowerState = request.action;
     await attempt(`power ${wanted}`, (call) =>
       wanted === 'off' ? executor.powerOff(call) : executor.powerOn(call),
     );
-    let last: PowerState = 'unknown';
+    let last: PowerReading = { state: 'unknown', detail: 'no power state read yet' };
     let delay: number = pacing.firstPollMs;
     for (;;) {
       try {
@@ -98,7 +99,7 @@ export async function runAction(
         // what was last seen.
         if (err instanceof DeadlineError || !asExecError(err).retryable) break;
       }
-      if (last === wanted) return answer(last, true);
+      if (last.state === wanted) return answer(last, true);
       if (clock.now() + delay >= deadlineAt) break;
       await clock.sleep(delay);
       delay = Math.min(pacing.maxPollMs, Math.round(delay * 1.5));

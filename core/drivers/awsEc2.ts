@@ -60,11 +60,13 @@ export function createAwsEc2Driver(options: AwsEc2Options, ctx: DriverFactoryCon
     const out = await send('DescribeInstances', signal, (c) =>
       c.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal: signal }),
     );
-    const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find(
-      (i) => i.InstanceId === instanceId,
-    );
-    if (!instance) throw missingInstance(`${description} DescribeInstances`, instanceId);
-    return instance.State?.Name;
+    const listed = (out.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.InstanceId === instanceId);
+    if (listed.length === 0) throw missingInstance(`${description} DescribeInstances`, instanceId);
+    // Listed twice with different states: a contradiction proves nothing (reads unknown).
+    const states = new Set(listed.map((i) => i.State?.Name));
+    return states.size === 1 ? listed[0]?.State?.Name : undefined;
   };
 
   return {

@@ -177,11 +177,18 @@ export function createAzureVmDriver(
   };
 }
 
-/** PowerState/stopped and /deallocated are off, /running on; stopping, starting, … keep polling. */
+/**
+ * PowerState/stopped and /deallocated are off, /running on; stopping, starting, … keep polling.
+ * No PowerState, or PowerStates that disagree, prove nothing: unknown.
+ */
 export function azurePowerState(statuses: { code?: string }[] | undefined): PowerState {
-  const code = statuses
-    ?.map((s) => s.code?.toLowerCase() ?? '')
-    .find((c) => c.startsWith('powerstate/'));
+  const codes = new Set(
+    (statuses ?? [])
+      .map((s) => s.code?.toLowerCase() ?? '')
+      .filter((c) => c.startsWith('powerstate/')),
+  );
+  const [code] = codes;
+  if (codes.size !== 1) return 'unknown';
   if (code === 'powerstate/stopped' || code === 'powerstate/deallocated') return 'off';
   if (code === 'powerstate/running') return 'on';
   return 'unknown';

@@ -25,6 +25,8 @@ export interface RelayActionResponse {
   powerState: PowerState;
   /** True only when the relay observed the requested state (off for `off`, on for `on`). */
   verified: boolean;
+  /** Why the state is `unknown` or not verified, when the device path knows (`not-found: ...`). */
+  detail?: string;
   elapsedMs: number;
   steps: RelayStep[];
 }

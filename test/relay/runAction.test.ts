@@ -37,7 +37,7 @@ function fakeExecutor(
     },
     async powerState(call) {
       await step('status', call);
-      return script.state?.(reads++) ?? 'on';
+      return { state: script.state?.(reads++) ?? 'on' };
     },
   };
   return { executor, calls };
