@@ -114,10 +114,16 @@ export function createAwsEc2Driver(options: AwsEc2Options, ctx: DriverFactoryCon
       }
       try {
         const state = await describe(signal);
+        const power = ec2PowerState(state);
         checks.push({
           name: 'power state',
-          ok: true,
-          detail: `${instanceId}: ${state ?? 'no state'} (${ec2PowerState(state)})`,
+          ok: power !== 'unknown',
+          detail: `${instanceId}: ${state ?? 'no state'} (${power})`,
+          ...(power === 'unknown'
+            ? {
+                fix: 'DescribeInstances shows no running/stopped state: a fence cannot be verified until it does (an instance in transition settles)',
+              }
+            : {}),
         });
       } catch (err) {
         checks.push(failedCheck('power state', err as DriverError, options, 'DescribeInstances'));

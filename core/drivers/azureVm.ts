@@ -146,8 +146,9 @@ export function createAzureVmDriver(
         const state = azurePowerState(view.statuses);
         checks.push({
           name: 'power state',
-          ok: true,
+          ok: state !== 'unknown',
           detail: `${vmName}: ${code ?? 'no PowerState'} (${state})`,
+          ...(state === 'unknown' ? { fix: unknownStateFix } : {}),
         });
       } catch (err) {
         checks.push(failedCheck('power state', err as DriverError, vmScope));
@@ -193,6 +194,9 @@ export function azurePowerState(statuses: { code?: string }[] | undefined): Powe
   if (code === 'powerstate/running') return 'on';
   return 'unknown';
 }
+
+const unknownStateFix =
+  'the instance view shows no single running/stopped/deallocated PowerState: a fence cannot be verified until it does (check the VM in the portal; a VM in transition settles)';
 
 const roleFix =
   'assign the identity a role with Microsoft.Compute/virtualMachines/powerOff/action, start/action and instanceView/read on the VM (Virtual Machine Contributor, or a custom fencing role)';

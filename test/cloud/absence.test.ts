@@ -106,6 +106,16 @@ describe('azure-vm instance views that prove nothing', () => {
     expect(await readOrFail(await azure('vm-gone'))).toBe('error:not-found');
   });
 
+  it("fails doctor's power-state check when the state reads unknown", async () => {
+    arm.failNext('instanceView', { rawBody: JSON.stringify({ statuses: [provisioned] }) });
+    const checks = (await (await azure('vm-a')).check?.(target, callSignal())) ?? [];
+    expect(checks.find((c) => c.name === 'power state')).toMatchObject({
+      ok: false,
+      detail: 'vm-a: no PowerState (unknown)',
+      fix: expect.stringContaining('cannot be verified'),
+    });
+  });
+
   it('still reads an explicit PowerState/deallocated as off', async () => {
     arm.failNext('instanceView', {
       rawBody: JSON.stringify({ statuses: [provisioned, status('PowerState/deallocated')] }),
@@ -152,6 +162,16 @@ describe('aws-ec2 DescribeInstances answers that prove nothing', () => {
 
   it('fails for an instance that does not exist (not-found), never reads it off', async () => {
     expect(await readOrFail(await aws('i-0ab5e0ce00000ffff'))).toBe('error:not-found');
+  });
+
+  it("fails doctor's power-state check when the state reads unknown", async () => {
+    ec2.failNext('DescribeInstances', describeXml([{ instanceId: id, state: null }])());
+    const checks = (await (await aws(id)).check?.(target, callSignal())) ?? [];
+    expect(checks.find((c) => c.name === 'power state')).toMatchObject({
+      ok: false,
+      detail: `${id}: no state (unknown)`,
+      fix: expect.stringContaining('cannot be verified'),
+    });
   });
 
   it('still reads explicit stopped and terminated as off', async () => {
