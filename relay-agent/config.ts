@@ -138,6 +138,19 @@ export const relayTarget = z
     }
   });
 
+/**
+ * What the relay takes on at once. Connections past `maxConnections` are closed as they come
+ * (it is also kept within the process's open-file limit); actions run one at a time per device
+ * and at most `maxRunningActions` at once; past `maxQueuedActions` (running + waiting) a new
+ * action is answered 503 `unavailable` (retryable).
+ */
+export const relayLimits = z.strictObject({
+  maxConnections: z.number().int().min(4).max(65_536).default(128),
+  maxRunningActions: z.number().int().min(1).max(256).default(8),
+  maxQueuedActions: z.number().int().min(1).max(10_000).default(64),
+});
+export type RelayLimits = z.infer<typeof relayLimits>;
+
 export const relayYaml = z.strictObject({
   listen,
   tls: relayTls,
@@ -147,6 +160,7 @@ export const relayYaml = z.strictObject({
   targets: z.record(name, relayTarget),
   /** How long a finished action's answer is kept for a repeated requestId. */
   idempotencySeconds: z.number().int().min(60).max(86_400).default(900),
+  limits: relayLimits.prefault({}),
 });
 
 export type RelayYaml = z.infer<typeof relayYaml>;
@@ -173,6 +187,7 @@ export interface RelayRuntimeConfig {
   keys: ReadonlyMap<string, string>;
   targets: ReadonlyMap<string, ResolvedTarget>;
   idempotencyMs: number;
+  limits: RelayLimits;
   /** What loads but an operator should fix (logged at start and on reload). */
   warnings: string[];
 }

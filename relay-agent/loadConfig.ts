@@ -98,6 +98,7 @@ export function resolveRelayConfig(
     keys,
     targets,
     idempotencyMs: yaml.idempotencySeconds * 1000,
+    limits: yaml.limits,
     warnings,
   };
 }

@@ -147,6 +147,34 @@ describe('runAction', () => {
     expect(problem['steps']).toHaveLength(calls.length);
   });
 
+  it.each([
+    [
+      'a spawn that ran out of file descriptors',
+      new ExecError('resources', 'spawn ipmitool EMFILE'),
+    ],
+    [
+      'an EMFILE from a temporary file',
+      Object.assign(new Error('EMFILE: too many open files, mkdtemp'), { code: 'EMFILE' }),
+    ],
+  ])('answers %s at once as a retryable execution-failed', async (_what, error) => {
+    const clock = new FakeClock();
+    const { executor, calls } = fakeExecutor(clock, {
+      off: () => {
+        throw error;
+      },
+    });
+    const started = clock.now();
+    const problem = expectProblem(await clock.run(runAction(request('off'), executor, clock)));
+    expect(problem).toMatchObject({
+      code: 'execution-failed',
+      status: 502,
+      reason: 'resources',
+      retryable: true,
+    });
+    expect(calls).toHaveLength(1);
+    expect(clock.now() - started).toBeLessThan(100);
+  });
+
   it('reads the state once for status, and only says verified for a known state', async () => {
     const clock = new FakeClock();
     const on = fakeExecutor(clock, { state: () => 'on' });
