@@ -66,6 +66,8 @@ export class RelayServer {
         rejectUnauthorized: false,
         // A connection that never completes its TLS handshake is closed after this long.
         handshakeTimeout: 10_000,
+        // How often headersTimeout/requestTimeout are enforced (Node's default is 30 s).
+        connectionsCheckingInterval: 2_000,
       },
       (req, res) => this.track(this.handle(req, res)),
     );
