@@ -10,58 +10,6 @@ import type { IdempotencyStore } from './idempotency.ts';
 import { type ActionOutcome, answerMarginMs, pacing, runAction } from './runAction.ts';
 import { type ActionScheduler, deviceOf, NotStartedError } from './scheduler.ts';
 
-/**
- * Queues the action behind earlier ones on the same device (scheduler.ts). An action whose
- * deadline passes while it waits is answered 504 and never started: its caller has moved on.
- */
-async function scheduleAction(
-  ctx: ActionContext,
-  request: RelayActionRequest,
-  target: ResolvedTarget,
-  arrivedAt: number,
-): Promise<ActionOutcome> {
-  const device = deviceOf(target);
-  const ahead = ctx.scheduler.ahead(device);
-  if (ahead > 0) {
-    ctx.logger.info(
-      { requestId: request.requestId, target: request.target, ahead },
-      `${request.action} ${request.target}: queued behind ${ahead} action(s) on its device`,
-    );
-  }
-  const waitMs = request.deadlineMs - answerMarginMs(request.deadlineMs) - pacing.minCallMs;
-  const wait = timeoutSignal(ctx.clock, Math.max(0, waitMs));
-  try {
-    return await ctx.scheduler.submit(
-      device,
-      () => {
-        wait.cancel();
-        return runAction(request, ctx.executorFor(target), ctx.clock, arrivedAt);
-      },
-      wait.signal,
-    );
-  } catch (err) {
-    if (!(err instanceof NotStartedError)) throw err;
-    const elapsedMs = ctx.clock.now() - arrivedAt;
-    return {
-      ok: false,
-      problem: problem(
-        'deadline-exceeded',
-        `not started within ${request.deadlineMs} ms: waited ${elapsedMs} ms behind earlier actions on the same device`,
-        {
-          requestId: request.requestId,
-          target: request.target,
-          action: request.action,
-          elapsedMs,
-          steps: [],
-          retryable: true,
-        },
-      ),
-    };
-  } finally {
-    wait.cancel();
-  }
-}
-
 export interface ActionContext {
   /** The configuration this request started with; a reload does not change it mid-action. */
   config: RelayRuntimeConfig;
@@ -148,4 +96,56 @@ export async function handleAction(ctx: ActionContext, signed: SignedRequest): P
   return outcome.ok
     ? { status: 200, body: outcome.response, headers }
     : { status: outcome.problem.status, body: outcome.problem, headers };
+}
+
+/**
+ * Queues the action behind earlier ones on the same device (scheduler.ts). An action whose
+ * deadline passes while it waits is answered 504 and never started: its caller has moved on.
+ */
+async function scheduleAction(
+  ctx: ActionContext,
+  request: RelayActionRequest,
+  target: ResolvedTarget,
+  arrivedAt: number,
+): Promise<ActionOutcome> {
+  const device = deviceOf(target);
+  const ahead = ctx.scheduler.ahead(device);
+  if (ahead > 0) {
+    ctx.logger.info(
+      { requestId: request.requestId, target: request.target, ahead },
+      `${request.action} ${request.target}: queued behind ${ahead} action(s) on its device`,
+    );
+  }
+  const waitMs = request.deadlineMs - answerMarginMs(request.deadlineMs) - pacing.minCallMs;
+  const wait = timeoutSignal(ctx.clock, Math.max(0, waitMs));
+  try {
+    return await ctx.scheduler.submit(
+      device,
+      () => {
+        wait.cancel();
+        return runAction(request, ctx.executorFor(target), ctx.clock, arrivedAt);
+      },
+      wait.signal,
+    );
+  } catch (err) {
+    if (!(err instanceof NotStartedError)) throw err;
+    const elapsedMs = ctx.clock.now() - arrivedAt;
+    return {
+      ok: false,
+      problem: problem(
+        'deadline-exceeded',
+        `not started within ${request.deadlineMs} ms: waited ${elapsedMs} ms behind earlier actions (on its device, or for one of limits.maxRunningActions)`,
+        {
+          requestId: request.requestId,
+          target: request.target,
+          action: request.action,
+          elapsedMs,
+          steps: [],
+          retryable: true,
+        },
+      ),
+    };
+  } finally {
+    wait.cancel();
+  }
 }

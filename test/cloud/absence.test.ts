@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriver } from '../../core/drivers/registry.ts';
 import type { FenceDriver } from '../../core/drivers/types.ts';
+import {
+  awsEc2Device,
+  azureResourceGroup,
+  azureVmDevice,
+  type CloudFakes,
+  startCloudFakes,
+} from '../support/cloudFakes.ts';
 import { callSignal, driverContext, target } from './support/driverContext.ts';
 import { describeInstancesXml } from './support/ec2Xml.ts';
-import { type FakeArm, startFakeArm } from './support/fakeArm.ts';
-import { type FakeEc2, startFakeEc2 } from './support/fakeEc2.ts';
 
 /**
  * DESIGN invariant 8, "absence is not off", for the cloud drivers: the real SDKs against the
@@ -12,67 +17,23 @@ import { type FakeEc2, startFakeEc2 } from './support/fakeEc2.ts';
  * contradiction, an unknown word, a missing resource). Each must read `unknown` or fail;
  * only an explicit off state (Azure stopped/deallocated, EC2 stopped/terminated) is `off`.
  */
-let arm: FakeArm;
-let ec2: FakeEc2;
-const secrets = {
-  'env:FENCER_TEST_SP': 'sp-secret-value',
-  'env:AWS_KEY': 'AKIAFENCERTEST000002',
-  'env:AWS_SECRET': 'fencer/Absence+Secret=Key012345678',
-};
+let fakes: CloudFakes;
+let secrets: Record<string, string>;
 
 beforeAll(async () => {
-  arm = await startFakeArm();
-  arm.addClient('fencer-app', secrets['env:FENCER_TEST_SP'], [
-    'Microsoft.Compute/virtualMachines/*',
-  ]);
-  arm.addVm('rg-fence', 'vm-a', { power: 'running' });
-  ec2 = await startFakeEc2();
-  ec2.addKey(secrets['env:AWS_KEY'], secrets['env:AWS_SECRET']);
+  fakes = await startCloudFakes();
+  fakes.arm.addVm(azureResourceGroup, 'vm-a', { power: 'running' });
+  secrets = Object.fromEntries(Object.entries(fakes.secrets).map(([k, v]) => [`env:${k}`, v]));
 });
 
 afterAll(async () => {
-  await arm?.stop();
-  await arm?.ca.dispose();
-  await ec2?.stop();
+  await fakes?.stop();
 });
 
-function azure(vmName: string): Promise<FenceDriver> {
-  return createDriver(
-    {
-      'azure-vm': {
-        subscriptionId: arm.subscriptionId,
-        resourceGroup: 'rg-fence',
-        vmName,
-        endpoint: arm.url,
-        authorityHost: arm.url,
-        ca: arm.ca.caFile,
-        credential: {
-          tenantId: arm.entra.tenantId,
-          clientId: 'fencer-app',
-          clientSecret: { secretRef: 'env:FENCER_TEST_SP' },
-        },
-      },
-    },
-    driverContext(secrets),
-  );
-}
-
-function aws(instanceId: string): Promise<FenceDriver> {
-  return createDriver(
-    {
-      'aws-ec2': {
-        region: ec2.region,
-        instanceId,
-        endpoint: ec2.url,
-        credential: {
-          accessKeyId: { secretRef: 'env:AWS_KEY' },
-          secretAccessKey: { secretRef: 'env:AWS_SECRET' },
-        },
-      },
-    },
-    driverContext(secrets),
-  );
-}
+const azure = (vmName: string) =>
+  createDriver(azureVmDevice(fakes, vmName), driverContext(secrets));
+const aws = (instanceId: string) =>
+  createDriver(awsEc2Device(fakes, instanceId), driverContext(secrets));
 
 /** The state read, or the error's code: either is fine, `off` never is. */
 async function readOrFail(driver: FenceDriver): Promise<string> {
@@ -98,7 +59,7 @@ describe('azure-vm instance views that prove nothing', () => {
       }),
     ],
   ])('reads %s as unknown (or fails), never off', async (_what, rawBody) => {
-    arm.failNext('instanceView', { rawBody });
+    fakes.arm.failNext('instanceView', { rawBody });
     expect(await readOrFail(await azure('vm-a'))).toMatch(/^(unknown|error:.+)$/);
   });
 
@@ -107,7 +68,7 @@ describe('azure-vm instance views that prove nothing', () => {
   });
 
   it("fails doctor's power-state check when the state reads unknown", async () => {
-    arm.failNext('instanceView', { rawBody: JSON.stringify({ statuses: [provisioned] }) });
+    fakes.arm.failNext('instanceView', { rawBody: JSON.stringify({ statuses: [provisioned] }) });
     const checks = (await (await azure('vm-a')).check?.(target, callSignal())) ?? [];
     expect(checks.find((c) => c.name === 'power state')).toMatchObject({
       ok: false,
@@ -117,7 +78,7 @@ describe('azure-vm instance views that prove nothing', () => {
   });
 
   it('still reads an explicit PowerState/deallocated as off', async () => {
-    arm.failNext('instanceView', {
+    fakes.arm.failNext('instanceView', {
       rawBody: JSON.stringify({ statuses: [provisioned, status('PowerState/deallocated')] }),
     });
     expect(await readOrFail(await azure('vm-a'))).toBe('off');
@@ -128,11 +89,11 @@ describe('aws-ec2 DescribeInstances answers that prove nothing', () => {
   const id = 'i-0ab5e0ce0000000a1';
   /** Built when the test runs: the account id is the started endpoint's. */
   const describeXml = (instances: Parameters<typeof describeInstancesXml>[0]) => () => ({
-    rawBody: describeInstancesXml(instances, ec2.accountId),
+    rawBody: describeInstancesXml(instances, fakes.ec2.accountId),
   });
 
   beforeAll(() => {
-    ec2.addInstance(id, { state: 'stopped' });
+    fakes.ec2.addInstance(id, { state: 'stopped' });
   });
 
   it.each([
@@ -151,12 +112,12 @@ describe('aws-ec2 DescribeInstances answers that prove nothing', () => {
       () => ({
         rawBody: describeInstancesXml(
           [{ instanceId: id, state: 'stopped' }],
-          ec2.accountId,
+          fakes.ec2.accountId,
         ).replace('<name>stopped</name>', '<name>hibernated</name>'),
       }),
     ],
   ])('reads %s as unknown (or fails), never off', async (_what, fault) => {
-    ec2.failNext('DescribeInstances', fault());
+    fakes.ec2.failNext('DescribeInstances', fault());
     expect(await readOrFail(await aws(id))).toMatch(/^(unknown|error:.+)$/);
   });
 
@@ -165,7 +126,7 @@ describe('aws-ec2 DescribeInstances answers that prove nothing', () => {
   });
 
   it("fails doctor's power-state check when the state reads unknown", async () => {
-    ec2.failNext('DescribeInstances', describeXml([{ instanceId: id, state: null }])());
+    fakes.ec2.failNext('DescribeInstances', describeXml([{ instanceId: id, state: null }])());
     const checks = (await (await aws(id)).check?.(target, callSignal())) ?? [];
     expect(checks.find((c) => c.name === 'power state')).toMatchObject({
       ok: false,
@@ -176,7 +137,10 @@ describe('aws-ec2 DescribeInstances answers that prove nothing', () => {
 
   it('still reads explicit stopped and terminated as off', async () => {
     expect(await readOrFail(await aws(id))).toBe('off');
-    ec2.failNext('DescribeInstances', describeXml([{ instanceId: id, state: 'terminated' }])());
+    fakes.ec2.failNext(
+      'DescribeInstances',
+      describeXml([{ instanceId: id, state: 'terminated' }])(),
+    );
     expect(await readOrFail(await aws(id))).toBe('off');
   });
 });

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { childEnvOf } from '../../relay-agent/runner.ts';
 import { signedAction } from './peers/client.ts';
 import {
   type RelayInProcess,
@@ -57,12 +56,7 @@ beforeAll(async () => {
       twin: esx({ vm: { name: 'twin' } }),
     },
   });
-  const env = childEnvOf(process.env);
-  relay = await startRelayInProcess({
-    ...config,
-    ca: pki.caCert,
-    childEnv: { ...env, PATH: `${cli.binDir}:${env['PATH']}` },
-  });
+  relay = await startRelayInProcess({ ...config, ca: pki.caCert, childEnv: cli.childEnv() });
 });
 
 afterAll(async () => {

@@ -96,7 +96,9 @@ describe('relay limits', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(waited.status).toBe(504);
     expect(waited.json).toMatchObject({ code: 'deadline-exceeded', retryable: true, steps: [] });
-    expect(String(waited.json['detail'])).toMatch(/waited \d+ ms behind earlier actions/);
+    expect(String(waited.json['detail'])).toMatch(
+      /waited \d+ ms behind earlier actions \(on its device/,
+    );
     expect(started.slice(before)).toEqual(['a']);
   });
 

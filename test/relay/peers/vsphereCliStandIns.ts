@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnvOf } from '../../../relay-agent/runner.ts';
 
 /**
  * Recording stand-ins for the vSphere CLI's `vmware-cmd` and `esxcli` (not packaged anywhere
@@ -22,6 +23,8 @@ export interface CliStandIns {
   powerOff(name: string): void;
   /** Replaces what `esxcli vm process list` prints (undefined: the real list again). */
   setListOutput(text: string | undefined): void;
+  /** The relay's child environment with these tools first on PATH. */
+  childEnv(): Record<string, string>;
 }
 
 export interface StandInVm {
@@ -173,6 +176,10 @@ export function installCliStandIns(
       const state = load();
       Object.assign(find(state, name), { power: 'off', worldId: null });
       save(state);
+    },
+    childEnv() {
+      const env = childEnvOf(process.env);
+      return { ...env, PATH: `${binDir}:${env['PATH']}` };
     },
     setListOutput(text) {
       const { listOutput: _old, ...state } = load();
