@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FenceDriver, PowerState } from '../../../core/drivers/types.ts';
+import type { FenceDriver } from '../../../core/drivers/types.ts';
 import { powerOnNode } from '../../../core/engine/powerOn.ts';
 import { DriverError } from '../../../core/errors.ts';
+import type { PowerState } from '../../../core/protocol/power.ts';
 import { FakeClock } from '../../support/fakeClock.ts';
 
 const target = { cluster: 'c', node: 'n', incidentId: 'inc-1', attemptId: 'a' };
