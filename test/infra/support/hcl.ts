@@ -8,14 +8,16 @@ export const terraformDir = fileURLToPath(new URL('../../../infra/terraform', im
 /** What @cdktf/hcl2json makes of HCL: blocks become arrays of objects, expressions `${…}`. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Every .tf file of infra/terraform, parsed; block lists of the same kind are concatenated. */
-export async function loadTerraform(): Promise<{ files: string[]; doc: Record<string, Json> }> {
-  const files = readdirSync(terraformDir)
+/** Every .tf file of a root module (infra/terraform by default), parsed; block lists of the same kind are concatenated. */
+export async function loadTerraform(
+  dir = terraformDir,
+): Promise<{ files: string[]; doc: Record<string, Json> }> {
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.tf'))
     .sort();
   const doc: Record<string, Json> = {};
   for (const file of files) {
-    const parsed = (await parse(file, readFileSync(join(terraformDir, file), 'utf8'))) as Record<
+    const parsed = (await parse(file, readFileSync(join(dir, file), 'utf8'))) as Record<
       string,
       Json
     >;
