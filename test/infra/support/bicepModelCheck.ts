@@ -13,7 +13,7 @@ export interface Finding {
  * What a Bicep value can look like at deploy time, as far as property names go: a ternary or
  * a var with several forms yields every form, `union(…)` merges objects, `concat(…)` arrays.
  */
-type Shape =
+export type Shape =
   | { kind: 'object'; entries: [key: string | null, alternatives: Shape[]][] }
   | { kind: 'array'; items: Shape[] }
   | { kind: 'value'; literal?: string };
@@ -78,9 +78,18 @@ async function resourceFindings(
   return dedupe(findings);
 }
 
-function shapes(node: Node | undefined, vars: ReadonlyMap<string, Node | undefined>, seen: ReadonlySet<string>): Shape[] {
+/**
+ * The shapes a value can take. `assume` fixes boolean vars (`isFlex`): a ternary on one of
+ * them yields only the branch taken, so a rule can look at one hosting plan's body.
+ */
+export function shapes(
+  node: Node | undefined,
+  vars: ReadonlyMap<string, Node | undefined>,
+  seen: ReadonlySet<string> = new Set(),
+  assume: ReadonlyMap<string, boolean> = new Map(),
+): Shape[] {
   if (!node) return [{ kind: 'value' }];
-  const of = (n: Node) => shapes(n, vars, seen);
+  const of = (n: Node) => shapes(n, vars, seen, assume);
   switch (node.kind) {
     case 'object':
       return [{ kind: 'object', entries: node.entries.map((e) => [e.key, of(e.value)]) }];
@@ -90,13 +99,16 @@ function shapes(node: Node | undefined, vars: ReadonlyMap<string, Node | undefin
       return [{ kind: 'array', items: of(node.body) }];
     case 'if':
       return of(node.body);
-    case 'ternary':
+    case 'ternary': {
+      const fixed = node.condition.kind === 'ident' ? assume.get(node.condition.name) : undefined;
+      if (fixed !== undefined) return of(fixed ? node.then : node.else);
       return [...of(node.then), ...of(node.else)];
+    }
     case 'string':
       return [node.text === null ? { kind: 'value' } : { kind: 'value', literal: node.text }];
     case 'ident': {
       if (!vars.has(node.name) || seen.has(node.name)) return [{ kind: 'value' }];
-      return shapes(vars.get(node.name), vars, new Set([...seen, node.name]));
+      return shapes(vars.get(node.name), vars, new Set([...seen, node.name]), assume);
     }
     case 'call': {
       const args = node.args.map(of);
@@ -105,7 +117,9 @@ function shapes(node: Node | undefined, vars: ReadonlyMap<string, Node | undefin
         return [{ kind: 'object', entries }];
       }
       if (node.callee === 'concat' && args.every((a) => a.every((s) => s.kind === 'array'))) {
-        return [{ kind: 'array', items: args.flat().flatMap((s) => (s.kind === 'array' ? s.items : [])) }];
+        return [
+          { kind: 'array', items: args.flat().flatMap((s) => (s.kind === 'array' ? s.items : [])) },
+        ];
       }
       return [{ kind: 'value' }];
     }
@@ -114,13 +128,28 @@ function shapes(node: Node | undefined, vars: ReadonlyMap<string, Node | undefin
   }
 }
 
-function check(shape: Shape, wire: Wire, model: ArmModel, path: string, findings: Finding[], top = false): void {
+function check(
+  shape: Shape,
+  wire: Wire,
+  model: ArmModel,
+  path: string,
+  findings: Finding[],
+  top = false,
+): void {
   const type = wire.mapper?.type.name;
   if (!wire.children && (type === undefined || type === 'Object')) return; // any JSON
   if (shape.kind === 'value') {
     const allowed = (wire.mapper?.type as { allowedValues?: unknown[] } | undefined)?.allowedValues;
-    if (type === 'Enum' && shape.literal !== undefined && allowed && !allowed.includes(shape.literal)) {
-      findings.push({ at: path, problem: `'${shape.literal}' is not one of ${allowed.join(', ')}` });
+    if (
+      type === 'Enum' &&
+      shape.literal !== undefined &&
+      allowed &&
+      !allowed.includes(shape.literal)
+    ) {
+      findings.push({
+        at: path,
+        problem: `'${shape.literal}' is not one of ${allowed.join(', ')}`,
+      });
     }
     return;
   }
@@ -129,12 +158,14 @@ function check(shape: Shape, wire: Wire, model: ArmModel, path: string, findings
       findings.push({ at: path, problem: `an array where the model has ${type ?? 'an object'}` });
       return;
     }
-    const element: Wire = { mapper: (wire.mapper?.type as { element: Mapper }).element };
+    const element: Wire = {
+      mapper: (wire.mapper?.type as { element?: Mapper } | undefined)?.element,
+    };
     for (const item of shape.items) check(item, element, model, `${path}[]`, findings);
     return;
   }
   if (type === 'Dictionary') {
-    const value: Wire = { mapper: (wire.mapper?.type as { value: Mapper }).value };
+    const value: Wire = { mapper: (wire.mapper?.type as { value?: Mapper } | undefined)?.value };
     for (const [key, alternatives] of shape.entries) {
       for (const s of alternatives) check(s, value, model, `${path}.${key ?? '*'}`, findings);
     }
@@ -145,11 +176,20 @@ function check(shape: Shape, wire: Wire, model: ArmModel, path: string, findings
     findings.push({ at: path, problem: `an object where the model has ${type}` });
     return;
   }
-  const open = type === 'Composite' && Boolean((composite(wire.mapper as Mapper, model.mappers).type as { additionalProperties?: unknown }).additionalProperties);
+  const open =
+    type === 'Composite' &&
+    Boolean(
+      (composite(wire.mapper as Mapper, model.mappers).type as { additionalProperties?: unknown })
+        .additionalProperties,
+    );
   for (const [key, alternatives] of shape.entries) {
     const child = key === null ? undefined : children.get(key);
     if (!child) {
-      if (!open) findings.push({ at: path, problem: `${key ?? '(computed key)'} is not a property of the model` });
+      if (!open)
+        findings.push({
+          at: path,
+          problem: `${key ?? '(computed key)'} is not a property of the model`,
+        });
       continue;
     }
     if (child.mapper?.readOnly) findings.push({ at: path, problem: `${key} is read-only` });
@@ -174,12 +214,15 @@ function childrenOf(wire: Wire, shape: Shape, model: ArmModel): Map<string, Wire
       .find(([k]) => k === discriminator.serializedName.replaceAll('\\.', '.'))?.[1]
       .find((s) => s.kind === 'value' && s.literal !== undefined);
     const byValue = model.mappers.discriminators as Record<string, CompositeMapper> | undefined;
-    const sub = value?.kind === 'value' ? byValue?.[`${mapper.type.uberParent}.${value.literal}`] : undefined;
+    const sub =
+      value?.kind === 'value' ? byValue?.[`${mapper.type.uberParent}.${value.literal}`] : undefined;
     if (sub) mapper = sub;
   }
   const children = new Map<string, Wire>();
   for (const property of Object.values(mapper.type.modelProperties ?? {})) {
-    const segments = (property.serializedName ?? '').split(/(?<!\\)\./).map((s) => s.replaceAll('\\.', '.'));
+    const segments = (property.serializedName ?? '')
+      .split(/(?<!\\)\./)
+      .map((s) => s.replaceAll('\\.', '.'));
     let level = children;
     for (const [i, segment] of segments.entries()) {
       let node = level.get(segment);
@@ -195,7 +238,8 @@ function childrenOf(wire: Wire, shape: Shape, model: ArmModel): Map<string, Wire
 }
 
 function required(wire: Wire): boolean {
-  if (wire.mapper) return Boolean(wire.mapper.required && !wire.mapper.readOnly && !wire.mapper.isConstant);
+  if (wire.mapper)
+    return Boolean(wire.mapper.required && !wire.mapper.readOnly && !wire.mapper.isConstant);
   return [...(wire.children?.values() ?? [])].some(required);
 }
 

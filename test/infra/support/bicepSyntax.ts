@@ -11,7 +11,8 @@ export type Node =
   | { kind: 'array'; items: Node[] }
   | { kind: 'for'; body: Node }
   | { kind: 'if'; condition: Node; body: Node }
-  | { kind: 'string'; text: string | null }
+  /** `text`: the value, or null when interpolated; `raw`: the source, quotes included. */
+  | { kind: 'string'; text: string | null; raw: string }
   | { kind: 'literal'; text: string }
   | { kind: 'ident'; name: string }
   | { kind: 'member'; object: Node; name: string }
@@ -31,14 +32,26 @@ export interface Declaration {
 
 type Token = { type: 'nl' | 'id' | 'num' | 'str' | 'punct'; text: string; value?: string | null };
 
-const punctuation = ['??', '==', '!=', '<=', '>=', '&&', '||', '=>', '.?', ...'{}[](),:.?!<>+-*/%=@|'];
+const punctuation = [
+  '??',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '=>',
+  '.?',
+  ...'{}[](),:.?!<>+-*/%=@|',
+];
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
     const rest = source.slice(i);
-    const space = /^[ \t\r]+/.exec(rest) ?? /^\/\/[^\n]*/.exec(rest) ?? /^\/\*[\s\S]*?\*\//.exec(rest);
+    const space =
+      /^[ \t\r]+/.exec(rest) ?? /^\/\/[^\n]*/.exec(rest) ?? /^\/\*[\s\S]*?\*\//.exec(rest);
     if (space) {
       i += space[0].length;
     } else if (rest[0] === '\n') {
@@ -53,7 +66,11 @@ function tokenize(source: string): Token[] {
       const end = stringEnd(source, i);
       const body = source.slice(i + 1, end);
       // An interpolated string is a value computed at deploy time, not a literal.
-      tokens.push({ type: 'str', text: source.slice(i, end + 1), value: body.includes('${') ? null : body.replace(/\\(.)/g, '$1') });
+      tokens.push({
+        type: 'str',
+        text: source.slice(i, end + 1),
+        value: body.includes('${') ? null : body.replace(/\\(.)/g, '$1'),
+      });
       i = end + 1;
     } else {
       const word = /^[A-Za-z_$][\w$]*/.exec(rest) ?? /^\d+(\.\d+)?/.exec(rest);
@@ -83,7 +100,15 @@ function stringEnd(source: string, start: number): number {
   throw new Error('unterminated string');
 }
 
-const binary: string[][] = [['??'], ['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+const binary: string[][] = [
+  ['??'],
+  ['||'],
+  ['&&'],
+  ['==', '!='],
+  ['<', '>', '<=', '>='],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 
 class Parser {
   private at = 0;
@@ -133,7 +158,8 @@ class Parser {
     const name = this.next().text;
     if (keyword === 'resource' || keyword === 'module') {
       const target = this.next();
-      if (target.type !== 'str' || !target.value) throw new Error(`${keyword} ${name}: no literal type`);
+      if (target.type !== 'str' || !target.value)
+        throw new Error(`${keyword} ${name}: no literal type`);
       if (this.is('existing')) this.next();
       this.expect('=');
       return { keyword, name, target: target.value, value: this.expression(), decorators };
@@ -229,10 +255,11 @@ class Parser {
   private primary(): Node {
     this.newlines();
     const token = this.next();
-    if (token.type === 'str') return { kind: 'string', text: token.value ?? null };
+    if (token.type === 'str') return { kind: 'string', text: token.value ?? null, raw: token.text };
     if (token.type === 'num') return { kind: 'literal', text: token.text };
     if (token.type === 'id') {
-      if (['true', 'false', 'null'].includes(token.text)) return { kind: 'literal', text: token.text };
+      if (['true', 'false', 'null'].includes(token.text))
+        return { kind: 'literal', text: token.text };
       if (token.text === 'if' && this.is('(')) {
         this.next();
         const condition = this.expression();
@@ -258,7 +285,10 @@ class Parser {
       const key = this.next();
       if (key.type !== 'id' && key.type !== 'str') throw new Error(`bad object key ${key.text}`);
       this.expect(':');
-      entries.push({ key: key.type === 'id' ? key.text : (key.value ?? null), value: this.expression() });
+      entries.push({
+        key: key.type === 'id' ? key.text : (key.value ?? null),
+        value: this.expression(),
+      });
       if (this.is(',')) this.next();
     }
     this.expect('}');

@@ -59,3 +59,31 @@ export function single(value: Json | undefined, what = 'block'): { [key: string]
     throw new Error(`expected one ${what}, found ${found.length}`);
   return found[0];
 }
+
+/** Every block of a resource type: `[name, body]` (a `count`/`for_each` block once). */
+export function resources(
+  doc: Record<string, Json> | undefined,
+  type: string,
+): [string, { [key: string]: Json }][] {
+  const byType = isObject(doc?.resource) ? doc.resource[type] : undefined;
+  return Object.entries(isObject(byType) ? byType : {}).flatMap(([name, bodies]) =>
+    list(bodies).map((b) => [name, b] as [string, { [key: string]: Json }]),
+  );
+}
+
+/**
+ * The entries of an app_settings value: a literal map, or `merge(local.a, local.b, …)` of
+ * locals that are literal maps. A local that is not a map shows as key `?`.
+ */
+export function settingsOf(doc: Record<string, Json>, value: Json | undefined): Map<string, Json> {
+  const found = new Map<string, Json>();
+  if (isObject(value)) for (const [k, v] of Object.entries(value)) found.set(k, v);
+  if (typeof value !== 'string') return found;
+  const locals = list(doc.locals);
+  for (const [, name = ''] of value.matchAll(/local\.(\w+)/g)) {
+    const local = locals.find((l) => l[name] !== undefined)?.[name];
+    if (isObject(local)) for (const [k, v] of Object.entries(local)) found.set(k, v);
+    else found.set('?', String(local));
+  }
+  return found;
+}

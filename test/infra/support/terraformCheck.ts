@@ -33,7 +33,13 @@ export function schemaFindings(doc: Record<string, Json>): Finding[] {
     const schema = providerSchema(provider);
     for (const body of list(blocks)) {
       const own = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'alias'));
-      block(`provider "${name}"`, own, schema.providerBlock(), `${name} ${schema.version}`, findings);
+      block(
+        `provider "${name}"`,
+        own,
+        schema.providerBlock(),
+        `${name} ${schema.version}`,
+        findings,
+      );
     }
   }
   for (const kind of ['resource', 'data'] as const) {
@@ -49,11 +55,16 @@ export function schemaFindings(doc: Record<string, Json>): Finding[] {
       const found = kind === 'resource' ? schema.resource(type) : schema.dataSource(type);
       for (const [name, bodies] of Object.entries(isObject(named) ? named : {})) {
         if (!found) {
-          findings.push({ at: at(name), problem: `${type} is not a ${kind} type of ${provider} ${schema.version}` });
+          findings.push({
+            at: at(name),
+            problem: `${type} is not a ${kind} type of ${provider} ${schema.version}`,
+          });
           continue;
         }
         for (const body of list(bodies)) {
-          const own = Object.fromEntries(Object.entries(body).filter(([k]) => !metaArguments.has(k)));
+          const own = Object.fromEntries(
+            Object.entries(body).filter(([k]) => !metaArguments.has(k)),
+          );
           block(at(name), own, found, `${type} in ${provider} ${schema.version}`, findings);
         }
       }
@@ -85,7 +96,8 @@ function block(
           continue;
         }
         for (const loop of list(loops)) {
-          for (const content of list(loop.content)) block(`${at}.${name}`, content, nested.schema, what, findings);
+          for (const content of list(loop.content))
+            block(`${at}.${name}`, content, nested.schema, what, findings);
         }
       }
       continue;

@@ -55,7 +55,8 @@ export function providerSchema(name: ProviderName): ProviderSchema {
   }
   const load = (libName: string, tfType: string) => {
     const key = `${name}/${libName}`;
-    if (!cache.has(key)) cache.set(key, readBinding(join(dir, 'lib', libName, 'index.d.ts'), tfType));
+    if (!cache.has(key))
+      cache.set(key, readBinding(join(dir, 'lib', libName, 'index.d.ts'), tfType));
     return cache.get(key);
   };
   const schema: ProviderSchema = {
@@ -84,7 +85,9 @@ function readBinding(file: string, tfType: string): BlockSchema | undefined {
   const declared = /static readonly tfResourceType = "([^"]+)";/.exec(text)?.[1];
   if (declared !== tfType) return undefined;
   const interfaces = new Map<string, string>();
-  for (const m of text.matchAll(/^export interface (\w+)(?: extends ([\w.]+))? \{\n([\s\S]*?)^\}/gm)) {
+  for (const m of text.matchAll(
+    /^export interface (\w+)(?: extends ([\w.]+))? \{\n([\s\S]*?)^\}/gm,
+  )) {
     interfaces.set(m[1] ?? '', m[3] ?? '');
   }
   const root = [...text.matchAll(/^export interface (\w+) extends cdktf\.TerraformMetaArguments/gm)]
@@ -107,7 +110,9 @@ function block(
   const blocks = new Map<string, { required: boolean; list: boolean; schema: BlockSchema }>();
   // One member per doc comment: `/** … {@link …#snake_name …} … */ readonly camelName?: Type;`
   for (const member of body.split('/**').slice(1)) {
-    const tfName = /\{@link https:\/\/registry\.terraform\.io\/providers\/\S+#(\w+) /.exec(member)?.[1];
+    const tfName = /\{@link https:\/\/registry\.terraform\.io\/providers\/\S+#(\w+) /.exec(
+      member,
+    )?.[1];
     const declaration = /\*\/\s*readonly (\w+)(\?)?: ([\s\S]+?);\s*$/.exec(member);
     if (!tfName || !declaration) throw new Error(`${file}: cannot read a member of ${name}`);
     const required = declaration[2] !== '?';
