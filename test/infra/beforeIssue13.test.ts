@@ -41,6 +41,9 @@ describe('the checks on the files before issue 13', () => {
   it('catch every row of the issue', () => {
     const failing = Object.fromEntries(rules.map((r) => [r.id, r.check(before)]));
     expect(failing).toMatchObject({
+      'provider-exactly-one-of-and-conflicts': [
+        'azurerm_linux_function_app.fencer: exactly one of storage_account_name, storage_key_vault_secret_id',
+      ],
       'linux-function-app-storage': [
         'fencer: exactly one of storage_account_name / storage_key_vault_secret_id, got 0',
         'fencer: storage_uses_managed_identity = true and no access key (an empty key is written otherwise)',
