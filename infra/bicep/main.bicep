@@ -5,7 +5,7 @@
 // Identities (least privilege, see docs/deploy.md):
 //   app identity    → storage data roles, Key Vault Secrets User, Monitoring Metrics Publisher
 //   fence identity  → only the custom fencing role, only on `fenceResourceGroups`; also the
-//                     identity whose Entra token AWS accepts (infra/terraform aws.tf)
+//                     identity whose Entra token AWS accepts (infra/terraform/aws)
 targetScope = 'subscription'
 
 @description('Azure region of every resource. Flex Consumption is not in every region: `az functionapp list-flexconsumption-locations`.')

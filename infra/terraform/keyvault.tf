@@ -1,6 +1,6 @@
 # Key Vault in RBAC mode for the node, admin and relay keys. The identity that resolves the
-# Key Vault references in the app settings may read secrets; the operator may set them. The secret
-# values are never Terraform inputs, so they stay out of the state.
+# Key Vault references in the app settings may read secrets; the operator may set them. The
+# secret values are never Terraform inputs, so they stay out of the state.
 resource "azurerm_key_vault" "fencer" {
   name                          = "${var.name_prefix}-kv-${substr(local.suffix, 0, 8)}"
   resource_group_name           = azurerm_resource_group.fencer.name
