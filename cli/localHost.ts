@@ -9,11 +9,13 @@ import {
   storageNames,
 } from '../core/ledger/storage.ts';
 import type { Log } from '../core/log.ts';
+import { runReadinessTick } from '../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { processFenceMessage, processPoisonMessage } from '../core/worker/fenceWorker.ts';
 import { sweep } from '../core/worker/sweeper.ts';
 import { type EmbeddedAzurite, startEmbeddedAzurite } from './embeddedAzurite.ts';
 import { createHttpHost, listen } from './httpHost.ts';
+import { startPeriodic } from './periodic.ts';
 import { startQueuePoller } from './queuePoller.ts';
 import { version } from './version.ts';
 
@@ -28,6 +30,8 @@ export interface LocalHostOptions {
   storagePrefix?: string;
   leaseMs?: number;
   sweepMs?: number;
+  /** How often the readiness checks look for due devices (their interval is per cluster). */
+  readinessTickMs?: number;
   drainMs?: number;
   clock?: Clock;
   policy?: FencePolicy;
@@ -99,12 +103,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const port = await listen(http.server, options.port);
   // Driver modules and SDKs load now, in the background, not on the first fence.
   void runtime.drivers.warmUp(options.loaded.config);
+  const readinessTickMs = options.readinessTickMs ?? 5_000;
+  const readiness = startPeriodic(
+    () => runReadinessTick(runtime, readinessTickMs),
+    readinessTickMs,
+    log,
+    'readiness tick',
+  );
   return {
     port,
     url: `http://127.0.0.1:${port}/api`,
     runtime,
     async stop() {
       clearInterval(sweeper);
+      await readiness.stop();
       const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeIdleConnections();
       await poller.stop(options.drainMs ?? 30_000);

@@ -10,12 +10,15 @@ import type { FencePolicy } from './engine/policy.ts';
 import { ClusterStore } from './ledger/clusterStore.ts';
 import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
 import { IncidentStore } from './ledger/incidentStore.ts';
+import { TableReadinessStore } from './ledger/readinessTable.ts';
 import { ReplayStore } from './ledger/replayStore.ts';
 import type { StorageClients } from './ledger/storage.ts';
 import type { Log } from './log.ts';
+import { logEventSink } from './notifications/logSink.ts';
+import type { ReadinessDeps } from './readiness/tick.ts';
 import type { WorkerDeps } from './worker/fenceWorker.ts';
 
-export type Runtime = ApiContext & WorkerDeps;
+export type Runtime = ApiContext & WorkerDeps & ReadinessDeps;
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
@@ -52,6 +55,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
+    readiness: new TableReadinessStore(options.storage.ledger),
+    events: logEventSink(options.log),
   };
   return runtime;
 }
