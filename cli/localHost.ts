@@ -9,6 +9,7 @@ import {
   storageNames,
 } from '../core/ledger/storage.ts';
 import type { Log } from '../core/log.ts';
+import { dispatchDue } from '../core/notifications/dispatcher.ts';
 import { runReadinessTick } from '../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { processFenceMessage, processPoisonMessage } from '../core/worker/fenceWorker.ts';
@@ -71,6 +72,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   await ensureStorage(storage);
 
   let wakePoller = () => {};
+  let wakeNotifications = () => {};
   const runtime = createRuntime({
     loaded: options.loaded,
     storage,
@@ -83,6 +85,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     onEnqueue: (delayMs) => {
       if (delayMs === 0) wakePoller();
     },
+    onEvent: () => wakeNotifications(),
   });
   const poller = startQueuePoller({
     queue: storage.queue,
@@ -103,6 +106,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const port = await listen(http.server, options.port);
   // Driver modules and SDKs load now, in the background, not on the first fence.
   void runtime.drivers.warmUp(options.loaded.config);
+  const notifications = startPeriodic(
+    () =>
+      dispatchDue({
+        ...runtime,
+        hooks: options.loaded.config.notifications,
+        secret: options.loaded.secret,
+      }),
+    1_000,
+    log,
+    'notification dispatch',
+  );
+  wakeNotifications = notifications.wake;
   const readinessTickMs = options.readinessTickMs ?? 5_000;
   const readiness = startPeriodic(
     () => runReadinessTick(runtime, readinessTickMs),
@@ -117,6 +132,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     async stop() {
       clearInterval(sweeper);
       await readiness.stop();
+      await notifications.stop();
       const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeIdleConnections();
       await poller.stop(options.drainMs ?? 30_000);

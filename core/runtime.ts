@@ -10,15 +10,17 @@ import type { FencePolicy } from './engine/policy.ts';
 import { ClusterStore } from './ledger/clusterStore.ts';
 import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
 import { IncidentStore } from './ledger/incidentStore.ts';
+import { TableOutbox } from './ledger/outboxTable.ts';
 import { TableReadinessStore } from './ledger/readinessTable.ts';
 import { ReplayStore } from './ledger/replayStore.ts';
 import type { StorageClients } from './ledger/storage.ts';
 import type { Log } from './log.ts';
-import { logEventSink } from './notifications/logSink.ts';
+import type { Outbox } from './notifications/outbox.ts';
+import { outboxEventSink } from './notifications/sink.ts';
 import type { ReadinessDeps } from './readiness/tick.ts';
 import type { WorkerDeps } from './worker/fenceWorker.ts';
 
-export type Runtime = ApiContext & WorkerDeps & ReadinessDeps;
+export type Runtime = ApiContext & WorkerDeps & ReadinessDeps & { outbox: Outbox };
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
@@ -32,12 +34,15 @@ export interface RuntimeOptions {
   leaseMs?: number;
   policy?: FencePolicy;
   queue?: FenceQueue;
+  /** Called when new notifications wait in the outbox (the local host's dispatcher wakes). */
+  onEvent?: () => void;
 }
 
 /** Wires config, storage and ports into what the API handlers and the worker use. Host-agnostic. */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const { loaded } = options;
+  const outbox = new TableOutbox(options.storage.ledger);
   const runtime: Runtime = {
     config: loaded.config,
     loaded,
@@ -56,7 +61,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.policy ? { policy: options.policy } : {}),
     incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
     readiness: new TableReadinessStore(options.storage.ledger),
-    events: logEventSink(options.log),
+    outbox,
+    events: outboxEventSink({
+      outbox,
+      hooks: loaded.config.notifications,
+      clock,
+      log: options.log,
+      onAdded: () => options.onEvent?.(),
+    }),
   };
   return runtime;
 }

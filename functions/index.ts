@@ -3,3 +3,4 @@ import './api.ts';
 import './fenceWorker.ts';
 import './sweeper.ts';
 import './readiness.ts';
+import './notifications.ts';

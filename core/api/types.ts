@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { DriverCache } from '../drivers/driverCache.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import type { Log } from '../log.ts';
+import type { EventSink } from '../notifications/events.ts';
 import type { ReadinessStore } from '../readiness/types.ts';
 import type { IncidentWatch } from './incidentWatch.ts';
 
@@ -35,4 +36,5 @@ export interface ApiContext extends ArbiterDeps {
   /** The one ledger watch per incident that `waitSeconds` GETs share. */
   incidentWatch: IncidentWatch;
   readiness: ReadinessStore;
+  events: EventSink;
 }

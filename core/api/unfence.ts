@@ -4,8 +4,10 @@ import { finishPowerOn, unfence } from '../arbiter/unfence.ts';
 import { powerOnNode } from '../engine/powerOn.ts';
 import { errorMessage } from '../errors.ts';
 import { own } from '../names.ts';
+import { eventId } from '../notifications/events.ts';
 import { unfenceBody } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
+import { readinessOf } from '../readiness/view.ts';
 import { buildLevels } from '../worker/nodeLevels.ts';
 import { authenticate } from './authenticate.ts';
 import { json, parseJsonBody } from './responses.ts';
@@ -52,6 +54,7 @@ export async function postUnfence(
     // A failed power-on still unfences (DESIGN fine points); the answer says what happened.
     await decide(ctx, cluster, (state, rc) => finishPowerOn(state, node, 'member', rc));
   }
+  await emitUnfenced(ctx, cluster, node, outcome.previous, answer.powerOn);
   return json(200, answer);
 }
 
@@ -87,4 +90,37 @@ async function powerOn(
   } catch (err) {
     return { ok: false, detail: errorMessage(err) };
   }
+}
+
+/** `node.unfenced`, after the unfence (and its power-on) took effect. */
+async function emitUnfenced(
+  ctx: ApiContext,
+  cluster: string,
+  node: string,
+  previous: string,
+  powerOn: unknown,
+): Promise<void> {
+  const config = own(ctx.config.clusters, cluster);
+  const records = await ctx.readiness.devices(cluster);
+  const readiness = config ? readinessOf(config, node, records).readiness : 'unchecked';
+  const now = ctx.clock.now();
+  const on = powerOn as { ok: boolean; detail: string } | undefined;
+  await ctx.events
+    .emit({
+      id: eventId('node.unfenced', cluster, node, now),
+      type: 'node.unfenced',
+      cluster,
+      time: new Date(now).toISOString(),
+      data: {
+        cluster,
+        node,
+        state: 'member',
+        readiness,
+        previousReadiness: readiness,
+        detail: `unfenced (was ${previous})${on ? `; power on: ${on.ok ? 'ok' : 'failed'} (${on.detail})` : ''}`,
+      },
+    })
+    .catch((err) =>
+      ctx.log.error({ cluster, node, err: errorMessage(err) }, 'could not record an event'),
+    );
 }

@@ -128,6 +128,30 @@ export const relayConfig = z.strictObject({
   ca: z.string().min(1).optional(),
 });
 
+/** A webhook for events (DESIGN "Notifications"). */
+export const notificationConfig = z.strictObject({
+  url: httpsUrl,
+  format: z.enum(['cloudevents', 'slack']).default('cloudevents'),
+  /** Signs each POST with the API's scheme, so a receiver can verify it. */
+  key: secretRef.optional(),
+  /** Which events; default all. */
+  events: z
+    .array(
+      z.enum([
+        'incident.fenced',
+        'incident.failed',
+        'incident.refused',
+        'node.unfenced',
+        'node.readiness',
+      ]),
+    )
+    .min(1)
+    .optional(),
+  /** Which clusters; default all. */
+  clusters: z.array(name).min(1).optional(),
+});
+export type NotificationConfig = z.infer<typeof notificationConfig>;
+
 /** X-Fencer-Key scopes that are not clusters. */
 export const keyNamespaces: readonly string[] = ['admin', 'viewer', 'relay'];
 
@@ -138,6 +162,7 @@ export const fencerConfig = z
     admins: z.record(name, secretRef).default({}),
     /** Read-only keys (`viewer/NAME`): every GET of every cluster, nothing else. */
     viewers: z.record(name, secretRef).default({}),
+    notifications: z.record(name, notificationConfig).default({}),
   })
   .superRefine((config, ctx) => {
     for (const [clusterName, cluster] of Object.entries(config.clusters)) {

@@ -1,5 +1,4 @@
-import type { Log } from '../log.ts';
-import type { EventSink, FencerEvent } from './events.ts';
+import type { FencerEvent } from './events.ts';
 
 /**
  * Every event is a structured log line (DESIGN "Notifications"): in Azure it lands in
@@ -19,13 +18,5 @@ export function logLineOf(event: FencerEvent): Record<string, unknown> {
           readiness: data.readiness,
           previousReadiness: data.previousReadiness,
         }),
-  };
-}
-
-export function logEventSink(log: Log): EventSink {
-  return {
-    async emit(event) {
-      log.info(logLineOf(event), `event ${event.type}`);
-    },
   };
 }

@@ -32,6 +32,7 @@ const functionNames = [
   'fencePoison',
   'sweeper',
   'readiness',
+  'notifications',
 ];
 
 interface Binding {
