@@ -6,6 +6,7 @@ import { registerConfigCommands } from './configCommands.ts';
 import { prepareDemo } from './demo.ts';
 import { registerImportCommand } from './importStonithConf.ts';
 import { registerOperatorCommands } from './operatorCommands.ts';
+import { registerReadinessCommand } from './readinessCommand.ts';
 import { sendReport } from './report.ts';
 import { serve } from './serve.ts';
 import { UsageError } from './usageError.ts';
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
     });
 
   registerOperatorCommands(program);
+  registerReadinessCommand(program);
   registerImportCommand(program);
   registerConfigCommands(program);
   return program;

@@ -5,6 +5,7 @@ import type { ClusterView, Incident } from '../core/protocol/api.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
 import { type PathReport, runDoctor } from './doctor.ts';
 import { getCluster, listIncidents, unfenceNode } from './operations.ts';
+import { readinessColour } from './readinessCommand.ts';
 import { type Style, stateColour, styleFor, table } from './table.ts';
 import { UsageError } from './usageError.ts';
 
@@ -13,8 +14,13 @@ const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
 
 export function nodesTable(view: ClusterView, style: Style): string {
   return table(
-    ['NODE', 'STATE', 'INCIDENT'],
-    view.nodes.map((n) => [n.name, stateColour(style, n.state), n.incidentId ?? '']),
+    ['NODE', 'STATE', 'READY', 'INCIDENT'],
+    view.nodes.map((n) => [
+      n.name,
+      stateColour(style, n.state),
+      readinessColour(style, n.readiness),
+      n.incidentId ?? '',
+    ]),
   );
 }
 

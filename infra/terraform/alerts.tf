@@ -21,6 +21,12 @@ locals {
       description = "The fence worker gave up on a message (maxDequeueCount); its incident was ended failed."
       query       = file("${path.module}/../alerts/fence-poison.kql")
     }
+    node-unfenceable = {
+      severity    = 1
+      subject     = "Fencer: a node has no working fence path (unfenceable)"
+      description = "A readiness check found no fence level of a node fully working: if it fails now, nobody can fail over."
+      query       = file("${path.module}/../alerts/node-unfenceable.kql")
+    }
   }
 }
 

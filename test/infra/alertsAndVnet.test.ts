@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { logLineOf } from '../../core/notifications/logSink.ts';
 import { invocationLog } from '../../functions/deps.ts';
 import { repoRoot } from '../support/processes.ts';
 import { readBicep, section } from './support/bicep.ts';
@@ -25,7 +26,7 @@ describe('alerts', () => {
       { query: string }
     >;
     const alerts = readBicep('modules/alerts.bicep');
-    expect(Object.keys(rules).sort()).toEqual(['fence-failed', 'fence-poison']);
+    expect(Object.keys(rules).sort()).toEqual(['fence-failed', 'fence-poison', 'node-unfenceable']);
     for (const name of Object.keys(rules)) {
       expect(existsSync(join(alertsDir, `${name}.kql`)), name).toBe(true);
       expect(rules[name]?.query).toBe(ref(`file("${ref('path.module')}/../alerts/${name}.kql")`));
@@ -40,6 +41,27 @@ describe('alerts', () => {
     expect(single(rule.trigger)).toEqual({ operator: 'GreaterThan', threshold: 0 });
     expect(alerts).toMatch(/dataSourceId: insightsId/);
     expect(alerts).toMatch(/trigger: \{ thresholdOperator: 'GreaterThan', threshold: 0 \}/);
+  });
+
+  it('the unfenceable alert looks for the readiness event line the app writes', () => {
+    const line = logLineOf({
+      id: 'x',
+      type: 'node.readiness',
+      cluster: 'c',
+      time: '2026-11-29T00:00:00Z',
+      data: {
+        cluster: 'c',
+        node: 'n',
+        state: 'member',
+        readiness: 'unfenceable',
+        previousReadiness: 'ready',
+        detail: '',
+      },
+    });
+    expect(line).toMatchObject({ event: 'node.readiness', readiness: 'unfenceable' });
+    expect(query('node-unfenceable')).toMatch(
+      /tostring\(line\.event\) == "node\.readiness" and tostring\(line\.readiness\) == "unfenceable"/,
+    );
   });
 
   it('look for the log lines the app writes', () => {

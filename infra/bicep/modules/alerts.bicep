@@ -41,6 +41,13 @@ var rules = [
     description: 'The fence worker gave up on a message (maxDequeueCount); its incident was ended failed.'
     query: loadTextContent('../../alerts/fence-poison.kql')
   }
+  {
+    name: 'node-unfenceable'
+    severity: '1'
+    subject: 'Fencer: a node has no working fence path (unfenceable)'
+    description: 'A readiness check found no fence level of a node fully working: if it fails now, nobody can fail over.'
+    query: loadTextContent('../../alerts/node-unfenceable.kql')
+  }
 ]
 
 resource alertRules 'Microsoft.Insights/scheduledQueryRules@2018-04-16' = [
