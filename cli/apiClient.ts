@@ -10,11 +10,9 @@ export interface ApiClientOptions {
   clock: Clock;
   /** Longest one request may take, from connect to the last byte of the answer (default 130 s). */
   timeoutMs?: number;
-  /** Time (ms on `clock`) no request may outlast: the caller's own deadline, if it has one. */
-  deadline?: number;
 }
 
-/** Per call: a shorter timeout or an earlier deadline than the client's. */
+/** Per call: another timeout, and a time (ms on the client's clock) it may not outlast. */
 export interface RequestLimits {
   timeoutMs?: number;
   deadline?: number;
@@ -35,11 +33,17 @@ export class TransportError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** The caller's deadline, not the server, ended it: there was no time for an answer. */
+      cutShort?: boolean;
+    },
   ) {
     super(message, options);
     this.name = 'TransportError';
+    this.cutShort = options?.cutShort ?? false;
   }
+  readonly cutShort: boolean;
 }
 
 const defaultTimeoutMs = 130_000;
@@ -69,15 +73,12 @@ export class ApiClient {
   ): Promise<ApiAnswer> {
     const url = this.urlOf(path);
     const now = this.options.clock.now();
-    const deadline = Math.min(
-      limits.deadline ?? Number.POSITIVE_INFINITY,
-      this.options.deadline ?? Number.POSITIVE_INFINITY,
-    );
-    const timeoutMs = Math.min(
-      limits.timeoutMs ?? this.options.timeoutMs ?? defaultTimeoutMs,
-      deadline - now,
-    );
-    if (timeoutMs <= 0) throw new TransportError(`${method} ${url}: no time left`, false);
+    const deadline = limits.deadline ?? Number.POSITIVE_INFINITY;
+    const cap = limits.timeoutMs ?? this.options.timeoutMs ?? defaultTimeoutMs;
+    const timeoutMs = Math.min(cap, deadline - now);
+    const cutShort = timeoutMs < cap;
+    if (timeoutMs <= 0)
+      throw new TransportError(`${method} ${url}: no time left`, false, { cutShort });
     const text = body === undefined ? '' : JSON.stringify(body);
     const headers = signRequest({
       keyId: this.options.keyId,
@@ -102,6 +103,7 @@ export class ApiClient {
     if (!exchanged.ok)
       throw new TransportError(`${method} ${url}: ${exchanged.reason}`, exchanged.retryable, {
         cause: exchanged.cause,
+        cutShort: cutShort && exchanged.timedOut === true,
       });
     const { status, headers: answerHeaders, text: raw } = exchanged;
     try {

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 
 export type Exchanged =
   | { ok: true; status: number; headers: Headers; text: string }
-  | { ok: false; reason: string; retryable: boolean; cause?: unknown };
+  | { ok: false; reason: string; retryable: boolean; cause?: unknown; timedOut?: boolean };
 
 /** More than any API answer; a misbehaving server cannot make the client hold more. */
 const maxAnswerBytes = 4 * 1024 * 1024;
@@ -32,7 +32,12 @@ export function exchange(
     };
     const timer = setTimeout(
       () =>
-        settle({ ok: false, reason: `no answer within ${seconds(timeoutMs)} s`, retryable: true }),
+        settle({
+          ok: false,
+          reason: `no answer within ${seconds(timeoutMs)} s`,
+          retryable: true,
+          timedOut: true,
+        }),
       timeoutMs,
     );
     let target: URL;

@@ -93,7 +93,8 @@ export async function sendReport(options: ReportOptions): Promise<ReportResult> 
       next = await requestUntil(
         client,
         waitUntil,
-        { method: 'GET', path, timeoutMs: waitSeconds * 1000 + pollSlackMs },
+        // Only the report itself may overrun the wait; a poll keeps within it.
+        { method: 'GET', path, timeoutMs: waitSeconds * 1000 + pollSlackMs, firstAttemptMs: 0 },
         isIncident,
       );
     } catch (err) {

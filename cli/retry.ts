@@ -7,8 +7,11 @@ export class Unanswered extends Error {
   constructor(
     readonly lastFailure: string,
     readonly attempts: number,
+    /** The deadline had passed before the first attempt (start-up took all the time). */
+    readonly late = false,
   ) {
-    super(`${lastFailure} (${attempts} attempt${attempts === 1 ? '' : 's'})`);
+    const count = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    super(`${lastFailure} (${count}${late ? ', the first after the deadline' : ''})`);
     this.name = 'Unanswered';
   }
 }
@@ -17,31 +20,43 @@ export class Unanswered extends Error {
 export const backoffMs = (attempt: number) => Math.min(5_000, 250 * 2 ** attempt);
 /** Less time than this left is not worth another attempt. */
 const minAttemptMs = 200;
+/**
+ * By default the first attempt gets at least this long, even past the deadline: a report is
+ * never left unsent because start-up on a busy machine used the whole budget (it then overruns
+ * by at most this much).
+ */
+const defaultFirstAttemptMs = 1_000;
 
 /**
- * Calls `attempt` until it gives a value, as long as the deadline allows (at least once).
+ * Calls `attempt` until it gives a value, as long as the deadline allows (at least once, with
+ * at least `firstAttemptMs` for it). `attempt` gets the deadline its own request must keep.
  * `attempt` returns `{ retry: reason }` or throws a retryable TransportError for a failure
  * worth another try; anything else it throws ends the loop at once.
  */
 export async function retryUntil<T>(
   clock: Clock,
   deadline: number,
-  attempt: () => Promise<T | { retry: string }>,
+  attempt: (attemptDeadline: number) => Promise<T | { retry: string }>,
+  firstAttemptMs = defaultFirstAttemptMs,
 ): Promise<T> {
+  const late = clock.now() >= deadline;
   let last = false;
+  let failure = '';
   for (let n = 0; ; n++) {
-    let failure: string;
     try {
-      const result = await attempt();
+      const result = await attempt(
+        n === 0 ? Math.max(deadline, clock.now() + firstAttemptMs) : deadline,
+      );
       if (!isRetry(result)) return result;
       failure = result.retry;
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
-      if (!err.retryable) throw new Unanswered(err.message, n + 1);
-      failure = err.message;
+      // An attempt the deadline cut short says less than the failure before it: keep that one.
+      if (!(err.cutShort && failure)) failure = err.message;
+      if (!err.retryable) throw new Unanswered(failure, n + 1, late);
     }
     const left = deadline - clock.now();
-    if (last || left < minAttemptMs) throw new Unanswered(failure, n + 1);
+    if (last || left < minAttemptMs) throw new Unanswered(failure, n + 1, late);
     // When the full backoff does not fit, one last try goes in just before the deadline.
     last = left - backoffMs(n) < minAttemptMs;
     await clock.sleep(last ? left - minAttemptMs : backoffMs(n));
@@ -60,21 +75,28 @@ function isRetry(value: unknown): value is { retry: string } {
 export function requestUntil(
   client: ApiClient,
   deadline: number,
-  call: { method: 'GET' | 'POST'; path: string; body?: unknown; timeoutMs?: number },
+  call: {
+    method: 'GET' | 'POST';
+    path: string;
+    body?: unknown;
+    timeoutMs?: number;
+    firstAttemptMs?: number;
+  },
   usable: (body: unknown) => boolean = () => true,
 ): Promise<ApiAnswer> {
-  const limits: RequestLimits = {
-    deadline,
-    ...(call.timeoutMs === undefined ? {} : { timeoutMs: call.timeoutMs }),
-  };
   const where = `${call.method} ${client.urlOf(call.path)}`;
-  return retryUntil(client.clock, deadline, async () => {
+  const attempt = async (attemptDeadline: number) => {
+    const limits: RequestLimits = {
+      deadline: attemptDeadline,
+      ...(call.timeoutMs === undefined ? {} : { timeoutMs: call.timeoutMs }),
+    };
     const answer = await client.request(call.method, call.path, call.body, limits);
     if (answer.status >= 500) return { retry: `${where}: ${httpFailure(answer)}` };
     if (answer.status >= 200 && answer.status < 300 && !(answer.json && usable(answer.body)))
       return { retry: `${where}: ${unreadable(answer)}` };
     return answer;
-  });
+  };
+  return retryUntil(client.clock, deadline, attempt, call.firstAttemptMs);
 }
 
 /** `HTTP 503 unavailable: storage is down`, or `HTTP 502 (text/html: 502 Bad Gateway …)`. */

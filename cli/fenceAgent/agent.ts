@@ -98,7 +98,6 @@ async function act(
     keyId,
     secret: secretFrom(options.secret_file ?? ''),
     clock: systemClock,
-    deadline,
   });
   const admin = () => {
     if (!options.admin_key_id || !options.admin_secret_file) return undefined;
@@ -107,7 +106,6 @@ async function act(
       keyId: options.admin_key_id,
       secret: secretFrom(options.admin_secret_file),
       clock: systemClock,
-      deadline,
     });
   };
 

@@ -109,8 +109,10 @@ const agent = (url: string, action: string) =>
     ),
   );
 
-function expectInTime(run: { ms: number; seconds: number }) {
-  expect(run.ms).toBeLessThan(run.seconds * 1000 + MARGIN_MS);
+function expectInTime(run: { ms: number; seconds: number; stderr: string }) {
+  expect(run.ms, `${run.seconds} s budget: ${run.stderr}`).toBeLessThan(
+    run.seconds * 1000 + MARGIN_MS,
+  );
 }
 
 describe.concurrent('fencer report: exit 1 with the reason on stderr, within --wait', () => {

@@ -122,10 +122,10 @@ export async function runTimed(
 
 /**
  * Runs a bin whose deadline counts from its own start (`fencer report --wait`, fence_fencer's
- * power_timeout) with a budget of `seconds`. A run that could not send its first request
- * before that deadline (it says "no time left (1 attempt)": the machine was too busy even to
- * start it) shows nothing about what is tested, so it runs again with twice the budget, up to
- * 4× the first. The result carries the budget it had, for the caller's timing checks.
+ * power_timeout) with a budget of `seconds`. A run whose first request went out only after
+ * that deadline (it says "the first after the deadline": the machine was too busy even to
+ * start it in time) shows nothing about what is tested, so it runs again with twice the
+ * budget, up to 4× the first. The result carries the budget it had, for the caller's timing checks.
  */
 export async function runBudgeted(
   bin: string,
@@ -138,7 +138,7 @@ export async function runBudgeted(
       killAfterMs: budget * 1000 + 30_000,
       ...(input === undefined ? {} : { input }),
     });
-    if (budget >= seconds * 4 || !/no time left \(1 attempt\)/.test(run.stderr))
+    if (budget >= seconds * 4 || !/the first after the deadline\)/.test(run.stderr))
       return { ...run, seconds: budget };
   }
 }

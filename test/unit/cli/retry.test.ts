@@ -55,6 +55,34 @@ describe('retryUntil', () => {
     await expect(tls).rejects.toThrow(/\(1 attempt\)$/);
   });
 
+  it('names the last real failure when the deadline cut the final attempt short', async () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const outcome = clock.run(
+      retryUntil(clock, clock.now() + 1_000, async () => {
+        if (++n === 1) return { retry: 'GET u: HTTP 502 (text/html: 502 Bad Gateway)' };
+        throw new TransportError('GET u: no answer within 0.2 s', true, { cutShort: true });
+      }),
+    );
+    await expect(outcome).rejects.toThrow('GET u: HTTP 502 (text/html: 502 Bad Gateway) (');
+  });
+
+  it('makes one attempt even when start-up used the whole budget, and says so', async () => {
+    const clock = new FakeClock();
+    const deadline = clock.now() - 500;
+    const given: number[] = [];
+    const outcome = clock.run(
+      retryUntil(clock, deadline, async (attemptDeadline) => {
+        given.push(attemptDeadline - clock.now());
+        throw new TransportError('POST u: connection refused (ECONNREFUSED)', true);
+      }),
+    );
+    await expect(outcome).rejects.toThrow(
+      'POST u: connection refused (ECONNREFUSED) (1 attempt, the first after the deadline)',
+    );
+    expect(given).toEqual([1_000]);
+  });
+
   it('lets other errors (bugs) through unchanged', async () => {
     const clock = new FakeClock();
     await expect(
