@@ -52,22 +52,24 @@ async function downFor(downMs: number, move: 'bad-gateway' | 'drop') {
 
 const DOWN_MS = 15_000;
 
+const reportArgs = (url: string, target: string, wait: number) => [
+  'report',
+  '--url',
+  url,
+  '--key-id',
+  'rt/a',
+  '--secret-file',
+  keyFile,
+  '--target',
+  target,
+  '--wait',
+  String(wait),
+];
+
 describe.concurrent('retries last as long as the caller allows', () => {
   it('fencer report --wait 30 through a proxy answering 502 for 15 s: exit 0 once fenced', async () => {
     const proxy = await downFor(DOWN_MS, 'bad-gateway');
-    const run = await runTimed(fencerBin, [
-      'report',
-      '--url',
-      proxy.url,
-      '--key-id',
-      'rt/a',
-      '--secret-file',
-      keyFile,
-      '--target',
-      'b',
-      '--wait',
-      '30',
-    ]);
+    const run = await runTimed(fencerBin, reportArgs(proxy.url, 'b', 30));
     expect(run.stdout).toMatch(/^b fenced \(incident /);
     expect(run.code).toBe(0);
     expect(run.ms).toBeGreaterThan(DOWN_MS);
@@ -102,21 +104,7 @@ describe.concurrent('the report was accepted, then the service cannot be read', 
     const proxy = await acceptThen('drop');
     const run = await runBudgeted(
       fencerBin,
-      (wait) => ({
-        args: [
-          'report',
-          '--url',
-          proxy.url,
-          '--key-id',
-          'rt/a',
-          '--secret-file',
-          keyFile,
-          '--target',
-          'd',
-          '--wait',
-          String(wait),
-        ],
-      }),
+      (wait) => ({ args: reportArgs(proxy.url, 'd', wait) }),
       3,
     );
     expect(run.code).toBe(3);

@@ -1,12 +1,10 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { nginx502 as badGateway } from './misbehavingServer.ts';
 import { freePort } from './ports.ts';
 
 /** What the proxy does with one request: pass it to the back end, or fail it like a proxy does. */
 export type ProxyMove = 'forward' | 'bad-gateway' | 'drop';
-
-const badGateway =
-  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n';
 
 export interface FlakyProxy {
   url: string;

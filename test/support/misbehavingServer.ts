@@ -19,7 +19,8 @@ export const misbehaviours = [
 ] as const;
 export type Misbehaviour = (typeof misbehaviours)[number];
 
-const nginx502 =
+/** The page nginx answers with when its upstream is down. */
+export const nginx502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n';
 
 function answer(status: string, type: string, body: string, length = Buffer.byteLength(body)) {
