@@ -107,28 +107,34 @@ export function httpFailure(answer: ApiAnswer): string {
   return `HTTP ${answer.status} (${bodySummary(answer)})`;
 }
 
+/** How much of an answer that is not Fencer's goes into a reason. */
+const snippet = 120;
+
 export function unreadable(answer: ApiAnswer): string {
   if (answer.body === undefined) return `unreadable answer (HTTP ${answer.status}, empty)`;
   return answer.json
-    ? `unreadable answer (HTTP ${answer.status}, unexpected JSON: ${oneLine(JSON.stringify(answer.body))})`
-    : `unreadable answer (HTTP ${answer.status}, not JSON: ${oneLine(String(answer.body))})`;
+    ? `unreadable answer (HTTP ${answer.status}, unexpected JSON: ${oneLine(JSON.stringify(answer.body), snippet)})`
+    : `unreadable answer (HTTP ${answer.status}, not JSON: ${oneLine(String(answer.body), snippet)})`;
 }
 
 function bodySummary(answer: ApiAnswer): string {
   const type = answer.headers.get('content-type')?.split(';')[0] ?? 'no content type';
   const text = answer.json ? JSON.stringify(answer.body ?? '') : String(answer.body);
   // An HTML error page is read for its words: "502 Bad Gateway … nginx".
-  const words = oneLine(type.includes('html') ? text.replace(/<[^>]*>/g, ' ') : text);
+  const words = oneLine(type.includes('html') ? text.replace(/<[^>]*>/g, ' ') : text, snippet);
   return words ? `${type}: ${words}` : type;
 }
 
-/** Control characters out, whitespace collapsed, at most 120 characters: fit for one line. */
-export function oneLine(text: string): string {
+/**
+ * Control characters out, whitespace collapsed, at most `max` characters: fit for one line.
+ * Snippets of answers that are not Fencer's (a proxy's page) are cut shorter than messages.
+ */
+export function oneLine(text: string, max = 500): string {
   const flat = text
     .replace(/\p{Cc}+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
 /**

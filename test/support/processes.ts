@@ -124,13 +124,15 @@ export async function runTimed(
  * Runs a bin whose deadline counts from its own start (`fencer report --wait`, fence_fencer's
  * power_timeout) with a budget of `seconds`. A run whose first request went out only after
  * that deadline (it says "the first after the deadline": the machine was too busy even to
- * start it in time) shows nothing about what is tested, so it runs again with twice the
- * budget, up to 4× the first. The result carries the budget it had, for the caller's timing checks.
+ * start it in time), or one `tooSlow` says did not get to what is tested, shows nothing about
+ * it, so it runs again with twice the budget, up to 4× the first. The result carries the budget
+ * it had, for the caller's timing checks; a run that never gets there fails those checks.
  */
 export async function runBudgeted(
   bin: string,
   build: (seconds: number) => { args?: string[]; input?: string },
   seconds: number,
+  tooSlow: (run: TimedRun) => boolean = () => false,
 ): Promise<TimedRun & { seconds: number }> {
   for (let budget = seconds; ; budget *= 2) {
     const { args = [], input } = build(budget);
@@ -138,7 +140,7 @@ export async function runBudgeted(
       killAfterMs: budget * 1000 + 30_000,
       ...(input === undefined ? {} : { input }),
     });
-    if (budget >= seconds * 4 || !/the first after the deadline\)/.test(run.stderr))
-      return { ...run, seconds: budget };
+    const late = /the first after the deadline\)/.test(run.stderr) || tooSlow(run);
+    if (budget >= seconds * 4 || !late) return { ...run, seconds: budget };
   }
 }

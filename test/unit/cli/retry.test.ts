@@ -121,7 +121,10 @@ describe('reasons in one line', () => {
     expect(failure(refused).reason).toBe('connection refused (ECONNREFUSED)');
     const cert = Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
     expect(failure(cert)).toMatchObject({ retryable: false });
-    expect(oneLine(`a\u0000b\r\n\tc ${'x'.repeat(200)}`)).toMatch(/^a b c x+\.\.\.$/);
-    expect(oneLine('x'.repeat(200))).toHaveLength(120);
+    expect(oneLine(`a\u0000b\r\n\tc ${'x'.repeat(600)}`)).toMatch(/^a b c x+\.\.\.$/);
+    expect(oneLine('x'.repeat(600))).toHaveLength(500);
+    expect(unreadable(answer(200, `<p>${'x'.repeat(600)}`, false))).toHaveLength(
+      'unreadable answer (HTTP 200, not JSON: )'.length + 120,
+    );
   });
 });
