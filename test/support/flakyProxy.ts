@@ -8,8 +8,8 @@ export type ProxyMove = 'forward' | 'bad-gateway' | 'drop';
 
 export interface FlakyProxy {
   url: string;
-  /** Requests seen, each with the move made. */
-  log: { method: string; path: string; move: ProxyMove }[];
+  /** Requests seen, each with the move made and when (ms since the epoch). */
+  log: { method: string; path: string; move: ProxyMove; at: number }[];
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export async function startFlakyProxy(
   const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const move = decide(req);
-    log.push({ method: req.method ?? '', path: req.url ?? '', move });
+    log.push({ method: req.method ?? '', path: req.url ?? '', move, at: Date.now() });
     if (move === 'drop') {
       req.socket.destroy();
       return;
