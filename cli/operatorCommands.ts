@@ -3,7 +3,7 @@ import { systemClock } from '../core/clock.ts';
 import { loadConfigFile } from '../core/config/load.ts';
 import type { ClusterView, Incident } from '../core/protocol/api.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
-import { type PathReport, runDoctor } from './doctor.ts';
+import type { PathReport } from './doctor.ts';
 import { getCluster, listIncidents, unfenceNode } from './operations.ts';
 import { readinessColour } from './readinessCommand.ts';
 import { type Style, stateColour, styleFor, table } from './table.ts';
@@ -149,6 +149,7 @@ export function registerOperatorCommands(program: Command): void {
         process.stderr.isTTY && !opts.json
           ? (what: string) => process.stderr.write(`\r\u001b[2Kchecking ${what}`)
           : undefined;
+      const { runDoctor } = await import('./doctor.ts');
       const reports = await runDoctor({
         loaded,
         clock: systemClock,
