@@ -14,8 +14,9 @@ export function uiHandler(dir: string): HttpHandler {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
     assets ??= loadUiAssets(dir);
     const { pathname, search } = new URL(request.url);
-    // The route guarantees the prefix (host.json's routePrefix `api`, then `ui`).
-    const subpath = pathname.startsWith(uiPrefix) ? pathname.slice(uiPrefix.length) : '/';
+    // The route guarantees the prefix (host.json's routePrefix `api`, then `ui`); anything
+    // else gets a name no file has.
+    const subpath = pathname.startsWith(uiPrefix) ? pathname.slice(uiPrefix.length) : '/..';
     const response = serveUi(assets, {
       method: request.method,
       subpath: subpath + search,
