@@ -58,12 +58,12 @@ export function IncidentPage(props: { api: Api; cluster: string; incidentId: str
               )}
             </dl>
           </section>
-          <section class="card">
-            <h2>Timeline</h2>
+          <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">Timeline</h2>
             <Timeline incident={incident} nowMs={polled.updatedAt ?? Date.now()} />
           </section>
-          <section class="card">
-            <h2>Refused reports</h2>
+          <section class="card" aria-labelledby="refused-title">
+            <h2 id="refused-title">Refused reports</h2>
             {(incident.refusedReports ?? []).length === 0 ? (
               <p>None.</p>
             ) : (

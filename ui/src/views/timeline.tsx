@@ -27,6 +27,9 @@ export function Timeline({ incident, nowMs }: { incident: Incident; nowMs: numbe
         <p class="lane-text">
           {formatTime(incident.createdAt)} by {incident.reporters.join(', ') || 'nobody'}
           {incident.reason && <> · “{incident.reason}”</>}
+          {layout.refused.length > 0 && (
+            <> · refused: {layout.refused.map((r) => `${r.reporter} (${r.code})`).join(', ')}</>
+          )}
         </p>
       </div>
       {layout.groups.length === 0 && <p class="lane-text">No attempt yet.</p>}
