@@ -38,7 +38,11 @@ console.log(
   `dist/functions: entry ${Math.round((entry?.[1].bytes ?? 0) / 1024)} KiB, ${outputs.length} files, ${Math.round(total / 1024)} KiB in all`,
 );
 
-const { writeUi } = await tsImport('../ui/bundle.ts', import.meta.url);
-const uiDir = join(dirname(outdir), 'ui');
-const uiFiles = await writeUi(uiDir);
-console.log(`${uiDir}: ${uiFiles.join(', ')}`);
+// The dashboard beside the default bundle only: a bench build into a folder of its own (which
+// times the entry's cold start) must not replace dist/ui under a package build.
+if (!process.argv[2]) {
+  const { writeUi } = await tsImport('../ui/bundle.ts', import.meta.url);
+  const uiDir = join(dirname(outdir), 'ui');
+  const uiFiles = await writeUi(uiDir);
+  console.log(`${uiDir}: ${uiFiles.join(', ')}`);
+}
