@@ -32,7 +32,13 @@ export function Timeline({ incident, nowMs }: { incident: Incident; nowMs: numbe
           )}
         </p>
       </div>
-      {layout.groups.length === 0 && <p class="lane-text">No attempt yet.</p>}
+      {layout.groups.length === 0 && (
+        <p class="lane-text">
+          {incident.state === 'pending' || incident.state === 'fencing'
+            ? 'No attempt yet.'
+            : 'No attempt was made.'}
+        </p>
+      )}
       {layout.groups.map((group) => (
         <section
           class="level"

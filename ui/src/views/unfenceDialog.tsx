@@ -38,6 +38,8 @@ export function UnfenceDialog(props: {
         `/v1/clusters/${seg(props.cluster)}/nodes/${seg(props.node)}/unfence`,
         powerOn ? { powerOn: true } : {},
       );
+      // Closing first gives the focus back to where it was, for keyboard users.
+      dialog.current?.close();
       props.onDone(result);
     } catch (err) {
       setError(err instanceof ApiError ? `${err.code}: ${err.detail}` : String(err));
