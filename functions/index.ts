@@ -4,3 +4,4 @@ import './fenceWorker.ts';
 import './sweeper.ts';
 import './readiness.ts';
 import './notifications.ts';
+import './ui.ts';

@@ -259,7 +259,9 @@ describe('fencer serve → fencer-relay → ipmitool → simulated BMC', () => {
     expect(stateDuring).toBe('fenced');
     expect(answer).toMatchObject({ status: 200, body: { state: 'member', powerOn: { ok: true } } });
     expect(await nodeState('poweron', 'node-b')).toBe('member');
-    const commands = (await bmc.events()).map((e) => e.command).filter((c) => c.startsWith('power_'));
+    const commands = (await bmc.events())
+      .map((e) => e.command)
+      .filter((c) => c.startsWith('power_'));
     expect(commands).toEqual(['power_on']);
   });
 });
