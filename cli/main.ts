@@ -55,6 +55,7 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .option('--cluster <name>', 'cluster (must match the key id)')
     .option('--reason <text>', 'why the peer is suspected')
     .option('--event-id <id>', 'idempotency key (random by default, reused across retries)')
+    .option('--reboot', 'power the peer on again once it is verified off (exit 0 at the off)')
     .option(
       '--wait <seconds>',
       'wait this long for the verdict, retries included (0: return after the first answer, within 10 s)',
@@ -77,6 +78,7 @@ export async function buildProgram(argv: string[]): Promise<Command> {
         startedAt: processStartedAt(),
         ...(opts.reason ? { reason: opts.reason } : {}),
         ...(opts.eventId ? { eventId: opts.eventId } : {}),
+        ...(opts.reboot ? { action: 'reboot' as const } : {}),
       });
       if (opts.json)
         process.stdout.write(

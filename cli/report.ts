@@ -11,6 +11,8 @@ export interface ReportOptions {
   target: string;
   reason?: string;
   eventId?: string;
+  /** `reboot`: fenced once verified off, then powered on again by Fencer. Default `off`. */
+  action?: 'off' | 'reboot';
   /** Seconds to wait for a terminal state; 0 returns after the first answer. */
   waitSeconds: number;
   /**
@@ -59,14 +61,29 @@ export async function sendReport(options: ReportOptions): Promise<ReportResult> 
     target: options.target,
     eventId,
     ...(options.reason ? { reason: options.reason } : {}),
+    ...(options.action === 'reboot' ? { action: 'reboot' } : {}),
   };
+  // The report itself waits for the verdict (`?waitSeconds`): one round trip in the common case;
+  // the long-poll below only takes over when the fence outlasts it (or a retry cut it short).
+  const postWait = Math.max(
+    0,
+    Math.min(maxPollSeconds, Math.floor((waitUntil - clock.now()) / 1000) - 1),
+  );
+  const reports = `/v1/clusters/${encodeURIComponent(cluster)}/reports`;
 
   let answer: ApiAnswer;
   try {
     answer = await requestUntil(
       client,
       options.waitSeconds > 0 ? waitUntil : started + firstAnswerMs,
-      { method: 'POST', path: `/v1/clusters/${encodeURIComponent(cluster)}/reports`, body },
+      postWait > 0
+        ? {
+            method: 'POST',
+            path: `${reports}?waitSeconds=${postWait}`,
+            body,
+            timeoutMs: postWait * 1000 + pollSlackMs,
+          }
+        : { method: 'POST', path: reports, body },
       isIncident,
     );
   } catch (err) {

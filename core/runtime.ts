@@ -60,6 +60,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
+    onIncidentChanged: (cluster, id) => runtime.incidentWatch.notify(cluster, id),
     readiness: new TableReadinessStore(options.storage.ledger),
     outbox,
     events: outboxEventSink({

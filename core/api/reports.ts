@@ -1,9 +1,10 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { decideReport } from '../arbiter/report.ts';
-import { type Incident, reportBody } from '../protocol/api.ts';
+import { type Incident, isTerminal, reportBody } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
 import { authenticate } from './authenticate.ts';
 import { incidentLocation, incidentView } from './incidentView.ts';
+import { intParam } from './reads.ts';
 import { json, parseJsonBody, problemResponse } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
 
@@ -15,10 +16,19 @@ export async function postReport(
   ctx: ApiContext,
   request: ApiRequest,
   cluster: string,
+  query: URLSearchParams,
 ): Promise<ApiResponse> {
   const principal = await authenticate(ctx, request, cluster, 'node');
   if (principal.kind !== 'node') throw new ProblemError('forbidden', 'reports need a node key');
   const report = parseJsonBody(request.body, reportBody);
+  // `?waitSeconds=N`: answer once the incident ends (or at N), so a hook needs one round trip.
+  const waitSeconds = intParam(query, 'waitSeconds', 0, 120) ?? 0;
+  const answer = (
+    id: string,
+    incident: Incident | undefined,
+    how: 'decided' | 'retried' | 'storm-guard',
+    status?: 200 | 202,
+  ) => answerWithIncident(ctx, cluster, id, incident, how, status, waitSeconds);
   const reporter = principal.node;
 
   const eventExpiry = ctx.clock.now() + eventMemoryMs;
@@ -37,9 +47,7 @@ export async function postReport(
       );
     }
     if (claim.kind === 'same' && claim.incidentId)
-      return answerWithIncident(
-        ctx,
-        cluster,
+      return answer(
         claim.incidentId,
         await incidentView(ctx, cluster, claim.incidentId),
         'retried',
@@ -76,9 +84,7 @@ export async function postReport(
   const incident =
     incidents.get(outcome.incidentId) ?? (await incidentView(ctx, cluster, outcome.incidentId));
   await remembered;
-  return answerWithIncident(
-    ctx,
-    cluster,
+  return answer(
     outcome.incidentId,
     incident,
     outcome.kind === 'storm-guard' ? 'storm-guard' : 'decided',
@@ -86,15 +92,20 @@ export async function postReport(
   );
 }
 
-/** 200 for a fenced target, 202 otherwise; a storm-guard refusal is 429 naming the incident. */
-function answerWithIncident(
+/**
+ * 200 for a fenced target, 202 otherwise; a storm-guard refusal is 429 naming the incident.
+ * With a wait, the incident as it ended (200), or as it still is at the end of the wait (202).
+ */
+async function answerWithIncident(
   ctx: ApiContext,
   cluster: string,
   id: string,
-  incident: Incident | undefined,
+  found: Incident | undefined,
   how: 'decided' | 'retried' | 'storm-guard',
-  status?: 200 | 202,
-): ApiResponse {
+  status: 200 | 202 | undefined,
+  waitSeconds: number,
+): Promise<ApiResponse> {
+  let incident = found;
   if (!incident) throw new ProblemError('not-found', `incident ${id} is no longer known`);
   const location = { location: incidentLocation(ctx, cluster, id) };
   if (how === 'storm-guard' || (how === 'retried' && incident.refusal?.code === 'storm-guard')) {
@@ -105,6 +116,11 @@ function answerWithIncident(
       }),
       location,
     );
+  }
+  if (waitSeconds > 0 && !isTerminal(incident.state)) {
+    const until = ctx.clock.now() + waitSeconds * 1000;
+    incident = (await ctx.incidentWatch.wait(cluster, id, until)) ?? incident;
+    return json(isTerminal(incident.state) ? 200 : 202, incident, location);
   }
   return json(status ?? (incident.state === 'fenced' ? 200 : 202), incident, location);
 }

@@ -24,7 +24,7 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
   {
     method: 'POST',
     pattern: new RegExp(`^/v1/clusters/${seg}/reports$`),
-    handler: (ctx, r, [c = '']) => postReport(ctx, r, c),
+    handler: (ctx, r, [c = ''], q) => postReport(ctx, r, c, q),
   },
   {
     method: 'GET',

@@ -24,6 +24,8 @@ export interface ArbiterDeps {
   serial?: KeyedMutex;
   /** Where `incident.*` events go when a decision ends an incident (notifications). */
   events?: EventSink;
+  /** The in-process signal that a decision changed an incident (long-polls answer at once). */
+  onIncidentChanged?: (cluster: string, incidentId: string) => void;
   log?: Log;
 }
 
@@ -106,6 +108,7 @@ async function publish(
     const incident = await deps.incidents.appendRefusedReport(cluster, incidentId, report);
     if (incident) projected.set(incidentId, incident);
   }
+  for (const id of effects.touched) deps.onIncidentChanged?.(cluster, id);
   for (const id of effects.touched) {
     const incident = projected.get(id);
     if (incident && deps.events) await emitIncidentEvent(deps.events, deps.log, incident);

@@ -10,6 +10,10 @@ import { startTestHost } from './localHost.ts';
  */
 const setup = writeTestConfig({
   wait: { options: { quorum: 2, quorumWindowSeconds: 30 }, nodes: { a: {}, b: {}, c: {} } },
+  once: {
+    options: { maxConcurrentFences: 2 },
+    nodes: { a: {}, b: {}, c: { dummy: { offDelayMs: 600 } } },
+  },
 });
 let host: LocalHost;
 
@@ -61,5 +65,21 @@ describe('long-poll GETs', () => {
     const answer = await waiting;
     expect(answer.body).toMatchObject({ state: 'fenced' });
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('a report with ?waitSeconds is answered once the fence ended: one round trip', async () => {
+    const a = setup.client(host.url, 'once/a');
+    const started = Date.now();
+    const answer = await a.request('POST', '/v1/clusters/once/reports?waitSeconds=20', {
+      target: 'c',
+    });
+    const ms = Date.now() - started;
+    expect(answer).toMatchObject({ status: 200, body: { state: 'fenced', target: 'c' } });
+    // The fence takes 600 ms; the answer follows it, not the next poll of a slow schedule.
+    expect(ms).toBeGreaterThanOrEqual(600);
+    expect(answer.headers.get('location')).toContain('/incidents/');
+    // Without the parameter the answer is 202 at once, as before.
+    const quick = await a.request('POST', '/v1/clusters/once/reports', { target: 'b' });
+    expect(quick).toMatchObject({ status: 202 });
   });
 });
