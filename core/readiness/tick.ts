@@ -35,7 +35,8 @@ export async function runReadinessTick(deps: ReadinessDeps, tickMs: number): Pro
     const { state } = await deps.clusters.read(cluster);
     const records = await deps.readiness.devices(cluster);
     const devices = configuredDevices(config).filter((d) => checkable(state, d.node, deps));
-    const due = pickDue(devices, records, deps.clock.now(), intervalMs, tickMs);
+    const changedAt = (node: string) => nodeRecord(state, node)?.at;
+    const due = pickDue(devices, records, deps.clock.now(), intervalMs, tickMs, changedAt);
     const fresh = await checkAll(deps, cluster, due, records);
     checked += fresh.length;
     const revived = await reviveReadOn(deps, cluster, state, fresh);
@@ -60,13 +61,18 @@ const recordOf = (records: DeviceRecord[], d: ConfiguredDevice) =>
       r.fingerprint === d.fingerprint,
   );
 
-/** Due devices, the least recently checked first, a fair share of each account per tick. */
+/**
+ * Due devices, the least recently checked first, a fair share of each account per tick. A
+ * device is due an interval after its last check, or at once when its node changed state
+ * since (a fence just ended: the views should not show the power it had before).
+ */
 export function pickDue(
   devices: ConfiguredDevice[],
   records: DeviceRecord[],
   now: number,
   intervalMs: number,
   tickMs: number,
+  changedAt: (node: string) => number | undefined = () => undefined,
 ): ConfiguredDevice[] {
   const picked: ConfiguredDevice[] = [];
   const accounts = new Map<string, ConfiguredDevice[]>();
@@ -79,7 +85,12 @@ export function pickDue(
         : Math.max(1, Math.ceil((group.length * tickMs) / intervalMs));
     const lastChecked = (d: ConfiguredDevice) => recordOf(records, d)?.checkedAt ?? -1;
     const due = group
-      .filter((d) => lastChecked(d) < 0 || now - lastChecked(d) >= intervalMs)
+      .filter(
+        (d) =>
+          lastChecked(d) < 0 ||
+          now - lastChecked(d) >= intervalMs ||
+          lastChecked(d) < (changedAt(d.node) ?? -1),
+      )
       .sort((a, b) => lastChecked(a) - lastChecked(b));
     picked.push(...due.slice(0, share));
   }
