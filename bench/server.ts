@@ -1,4 +1,4 @@
-import { startEmbeddedAzurite } from '../cli/embeddedAzurite.ts';
+import { startEmbeddedAzurite } from '../test/support/azurite.ts';
 import { startServe } from '../test/support/processes.ts';
 import { type ClusterSpec, type NodeSpec, writeTestConfig } from '../test/support/testCluster.ts';
 

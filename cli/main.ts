@@ -3,11 +3,10 @@ import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
 import { registerConfigCommands } from './configCommands.ts';
-import { prepareDemo } from './demo.ts';
 import { registerImportCommand } from './importStonithConf.ts';
 import { registerOperatorCommands } from './operatorCommands.ts';
 import { sendReport } from './report.ts';
-import { serve } from './serve.ts';
+import { registerServeCommands } from './serveCommands.ts';
 import { UsageError } from './usageError.ts';
 import { version } from './version.ts';
 
@@ -25,19 +24,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
-  program
-    .command('serve')
-    .description('run the API, the fence worker and the sweeper locally (on Azurite)')
-    .option('--config <file>', 'fencer.yaml (default: $FENCER_CONFIG)')
-    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', integer(0, 65535), 7071)
-    .option('--data-dir <dir>', 'keep the embedded Azurite here (persistent); default in memory')
-    .option('--demo', 'create the demo key files next to the config when missing')
-    .action(async (opts: { config?: string; port: number; dataDir?: string; demo?: boolean }) => {
-      const config = opts.config ?? process.env.FENCER_CONFIG;
-      if (!config) throw new UsageError('--config FILE or FENCER_CONFIG is required');
-      if (opts.demo) await prepareDemo(config);
-      await serve({ config, port: opts.port, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
-    });
+  registerServeCommands(program);
 
   withClientOptions(
     program

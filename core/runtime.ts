@@ -6,11 +6,8 @@ import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { driverContextOf } from './drivers/registry.ts';
 import type { FencePolicy } from './engine/policy.ts';
-import { ClusterStore } from './ledger/clusterStore.ts';
-import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
-import { IncidentStore } from './ledger/incidentStore.ts';
-import { ReplayStore } from './ledger/replayStore.ts';
-import type { StorageClients } from './ledger/storage.ts';
+import type { FenceQueue } from './ledger/fenceQueue.ts';
+import type { Ledger } from './ledger/ledger.ts';
 import type { Log } from './log.ts';
 import type { WorkerDeps } from './worker/fenceWorker.ts';
 
@@ -18,30 +15,31 @@ export type Runtime = ApiContext & WorkerDeps;
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
-  storage: StorageClients;
+  /** Table Storage (functions/deps.ts) or SQLite (the local host's default). */
+  ledger: Ledger;
   log: Log;
   version: string;
   clock?: Clock;
-  /** Wraps the queue, e.g. to wake the local poller at once after a send. */
-  onEnqueue?: (delayMs: number) => void;
   owner?: string;
   leaseMs?: number;
   policy?: FencePolicy;
+  /** Replaces the ledger's queue (tests that look at what was sent). */
   queue?: FenceQueue;
 }
 
-/** Wires config, storage and ports into what the API handlers and the worker use. Host-agnostic. */
+/** Wires config, the ledger and ports into what the API handlers and the worker use. Host-agnostic. */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
-  const { loaded } = options;
+  const { loaded, ledger } = options;
   const runtime: Runtime = {
     config: loaded.config,
     loaded,
     clock,
-    clusters: new ClusterStore(options.storage.ledger),
-    incidents: new IncidentStore(options.storage.ledger),
-    replay: new ReplayStore(options.storage.replay, () => clock.now()),
-    queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
+    ledger,
+    clusters: ledger.clusters,
+    incidents: ledger.incidents,
+    replay: ledger.replay,
+    queue: options.queue ?? ledger.queue,
     serial: new KeyedMutex(),
     drivers: driverContextOf(loaded, clock),
     log: options.log,

@@ -13,6 +13,7 @@ import {
   storageCredential,
   storageNames,
 } from '../core/ledger/storage.ts';
+import { tableLedger } from '../core/ledger/table/tableLedger.ts';
 import type { Log } from '../core/log.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { readSetting, storageConnection, unresolvedKeyVaultReferences } from './settings.ts';
@@ -52,7 +53,9 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
     storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),
   );
   await ensureStorage(storage);
-  return createRuntime({ loaded, storage, log: consoleLog, version });
+  // The Functions app is on Table Storage only: the SQLite ledger is never bundled here.
+  const ledger = tableLedger(storage, { now: () => Date.now() });
+  return createRuntime({ loaded, ledger, log: consoleLog, version });
 }
 
 async function storageClients(

@@ -49,6 +49,8 @@ export async function postUnfence(
     previous: outcome.previous,
   };
   if (body.powerOn) {
+    // The unfence is on record before the node is powered on.
+    await ctx.ledger.durable();
     answer.powerOn = await powerOn(ctx, cluster, node);
     await decide(ctx, cluster, (state, rc) => finishUnfence(state, node, rc));
   }

@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.ts';
 import type { FencerConfig } from '../config/schema.ts';
 import { LedgerError } from '../errors.ts';
-import type { ClusterStore } from '../ledger/clusterStore.ts';
 import type { FenceQueue } from '../ledger/fenceQueue.ts';
 import { newIncidentId } from '../ledger/ids.ts';
-import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { ClusterLedger, IncidentLedger } from '../ledger/ledger.ts';
 import { own } from '../names.ts';
 import type { Incident } from '../protocol/api.ts';
 import type { KeyedMutex } from './keyedMutex.ts';
@@ -13,8 +12,8 @@ import type { Effects } from './transition.ts';
 
 export interface ArbiterDeps {
   config: FencerConfig;
-  clusters: ClusterStore;
-  incidents: IncidentStore;
+  clusters: ClusterLedger;
+  incidents: IncidentLedger;
   queue: FenceQueue;
   clock: Clock;
   /** Serialises this process's decisions per cluster (optional; the ETag alone is correct). */

@@ -1,7 +1,7 @@
 import { type TableClient, TableClient as TableClientClass } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient } from '@azure/storage-queue';
-import { isConflict } from './tableErrors.ts';
+import { isConflict } from './table/tableErrors.ts';
 
 /**
  * Where the ledger and the fence queue live. One storage account; names share a prefix so

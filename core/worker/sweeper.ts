@@ -1,7 +1,7 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
-import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { ReplayLedger } from '../ledger/ledger.ts';
 import type { WorkerDeps } from './fenceWorker.ts';
 
 /** A fence whose message may have been lost is re-sent after this long without a live lease. */
@@ -20,7 +20,7 @@ export interface SweepResult {
  * fences nobody holds (a crash between decision and enqueue, or a dead worker), re-projects
  * recent records (a crash between decision and projection), and deletes expired replay entries.
  */
-export async function sweep(deps: WorkerDeps & { replay: ReplayStore }): Promise<SweepResult> {
+export async function sweep(deps: WorkerDeps & { replay: ReplayLedger }): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
     let resent = 0;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView, Incident } from '../../core/protocol/api.ts';
 import { type BmcSim, readBmcLog, startBmcSim } from '../relay/peers/bmcSim.ts';
 import { rawRequest } from '../relay/peers/client.ts';
@@ -14,7 +14,7 @@ import {
 import { makeTestPki, type TestPki } from '../relay/peers/tls.ts';
 import { ensureDebianPackages } from '../support/debianPackages.ts';
 import { startServe } from '../support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Issue 4 end to end: signed reports to one `fencer serve` process whose nodes are fenced
@@ -97,8 +97,6 @@ beforeAll(async () => {
   );
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('relay'),
   });
 });
 
