@@ -67,6 +67,8 @@ export function createHttpHost(
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: 5_000,
+    // Node enforces the two timeouts above on this tick (default 30 s, too coarse for 10 s).
+    connectionsCheckingInterval: 1_000,
   };
   // An https.Server is a tls.Server; the request side is the same as node:http's.
   const server = (

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import type { HttpLimits } from '../../cli/httpHost.ts';
 import { startLocalHost } from '../../cli/localHost.ts';
 import type { LoadedConfig } from '../../core/config/load.ts';
 import { silentLog } from '../../core/log.ts';
@@ -12,7 +13,13 @@ import { uniquePrefix } from '../support/testCluster.ts';
 export function startTestHost(
   loaded: LoadedConfig,
   name: string,
-  extra: { leaseMs?: number; sweepMs?: number; ledger?: LedgerKind; dataDir?: string } = {},
+  extra: {
+    leaseMs?: number;
+    sweepMs?: number;
+    ledger?: LedgerKind;
+    dataDir?: string;
+    limits?: Partial<HttpLimits>;
+  } = {},
 ) {
   const { ledger = 'sqlite', ...rest } = extra;
   return startLocalHost({
