@@ -94,6 +94,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const host = options.host ?? '127.0.0.1';
   const port = await listen(http.server, options.port, host);
   const shown = host.includes(':') ? `[${host}]` : host;
+  // Driver modules and SDKs load now, in the background, not on the first fence.
+  void runtime.drivers.warmUp(options.loaded.config);
   return {
     port,
     url: `${options.tls ? 'https' : 'http'}://${shown}:${port}/api`,

@@ -4,6 +4,7 @@ import type { ApiContext } from './api/types.ts';
 import { KeyedMutex } from './arbiter/keyedMutex.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { DriverCache } from './drivers/driverCache.ts';
 import { driverContextOf } from './drivers/registry.ts';
 import type { FencePolicy } from './engine/policy.ts';
 import type { FenceQueue } from './ledger/fenceQueue.ts';
@@ -41,7 +42,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     replay: ledger.replay,
     queue: options.queue ?? ledger.queue,
     serial: new KeyedMutex(),
-    drivers: driverContextOf(loaded, clock),
+    drivers: new DriverCache(driverContextOf(loaded, clock)),
     log: options.log,
     version: options.version,
     basePath: '/api',

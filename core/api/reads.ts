@@ -3,7 +3,7 @@ import { toIncident } from '../ledger/incidentStore.ts';
 import { own } from '../names.ts';
 import type { ClusterView } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, authenticateReader } from './authenticate.ts';
 import { incidentView } from './incidentView.ts';
 import { json } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
@@ -16,7 +16,7 @@ export async function getIncident(
   id: string,
   query: URLSearchParams,
 ): Promise<ApiResponse> {
-  await authenticate(ctx, request, cluster, 'node-or-admin');
+  await authenticate(ctx, request, cluster, 'read');
   const wait = intParam(query, 'waitSeconds', 0, 120) ?? 0;
   const incident =
     wait === 0
@@ -33,14 +33,24 @@ export async function getCluster(
   request: ApiRequest,
   cluster: string,
 ): Promise<ApiResponse> {
-  await authenticate(ctx, request, cluster, 'node-or-admin');
+  await authenticate(ctx, request, cluster, 'read');
+  return json(200, await clusterView(ctx, cluster));
+}
+
+/** GET /v1/clusters (viewer or admin): every cluster as `GET /v1/clusters/{cluster}` shows it. */
+export async function listClusters(ctx: ApiContext, request: ApiRequest): Promise<ApiResponse> {
+  await authenticateReader(ctx, request);
+  const names = Object.keys(ctx.config.clusters);
+  return json(200, { clusters: await Promise.all(names.map((c) => clusterView(ctx, c))) });
+}
+
+async function clusterView(ctx: ApiContext, cluster: string): Promise<ClusterView> {
   const { state } = await ctx.clusters.read(cluster);
   const nodes = Object.keys(own(ctx.config.clusters, cluster)?.nodes ?? {}).map((name) => {
     const incidentId = nodeRecord(state, name)?.incidentId;
     return { name, state: nodeState(state, name), ...(incidentId ? { incidentId } : {}) };
   });
-  const view: ClusterView = { cluster, nodes };
-  return json(200, view);
+  return { cluster, nodes };
 }
 
 /** GET /v1/clusters/{cluster}/incidents?limit=N, newest first. */
@@ -50,7 +60,7 @@ export async function listIncidents(
   cluster: string,
   query: URLSearchParams,
 ): Promise<ApiResponse> {
-  await authenticate(ctx, request, cluster, 'node-or-admin');
+  await authenticate(ctx, request, cluster, 'read');
   const limit = intParam(query, 'limit', 1, 200) ?? 20;
   const stored = await ctx.incidents.list(cluster, limit);
   // The cluster entity is the truth for records it still holds (a projection may lag a moment).

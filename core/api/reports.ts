@@ -48,7 +48,12 @@ export async function postReport(
   const { outcome, incidents } = await decide(ctx, cluster, (state, rc) =>
     decideReport(
       state,
-      { reporter, target: report.target, ...(report.reason ? { reason: report.reason } : {}) },
+      {
+        reporter,
+        target: report.target,
+        ...(report.reason ? { reason: report.reason } : {}),
+        ...(report.action ? { action: report.action } : {}),
+      },
       rc,
     ),
   );

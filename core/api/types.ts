@@ -1,6 +1,6 @@
 import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { DriverFactoryContext } from '../drivers/registry.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { Ledger, ReplayLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { IncidentWatch } from './incidentWatch.ts';
@@ -28,7 +28,7 @@ export interface ApiContext extends ArbiterDeps {
   replay: ReplayLedger;
   /** Health, and the durability barrier every answer waits for. */
   ledger: Pick<Ledger, 'health' | 'durable'>;
-  drivers: DriverFactoryContext;
+  drivers: DriverCache;
   log: Log;
   version: string;
   /** Prefix of the routes in Location headers (`/api` for both hosts). */

@@ -1,5 +1,5 @@
 import type { ClusterState, IncidentRecord, RuleContext } from './state.ts';
-import { findIncident } from './state.ts';
+import { findIncident, powerOnHoldMs } from './state.ts';
 import { advance, type Effects, nextCheckMs, noEffects, refuse } from './transition.ts';
 
 type Decision<T> = { state: ClusterState; outcome: T; effects: Effects };
@@ -79,7 +79,15 @@ export function close(
   delete record.lease;
   if (verdict.outcome === 'failed')
     record.refusal = { code: 'fence-failed', detail: verdict.detail };
-  state.nodes[record.target] = { state: verdict.outcome, incidentId: record.id, at: ctx.now };
+  state.nodes[record.target] = {
+    state: verdict.outcome,
+    incidentId: record.id,
+    at: ctx.now,
+    // A reboot powers the target on next; no new fence may overlap that.
+    ...(verdict.outcome === 'fenced' && record.action === 'reboot'
+      ? { poweringOn: { until: ctx.now + powerOnHoldMs } }
+      : {}),
+  };
   fx.touched.add(record.id);
   // Pending incidents may have waited for a fence slot or a survivor count; look again.
   advance(state, ctx, fx);

@@ -1,4 +1,5 @@
 import { hasOwnName, own } from '../names.ts';
+import type { FenceAction } from '../protocol/api.ts';
 import { recordSelfReport } from './selfReport.ts';
 import type { ClusterState, IncidentRecord, RuleContext } from './state.ts';
 import { fencedFreshMs, findIncident, isDisqualified, nodeRecord, nodeState } from './state.ts';
@@ -16,6 +17,8 @@ export interface Report {
   reporter: string;
   target: string;
   reason?: string;
+  /** Default `off`. */
+  action?: FenceAction;
 }
 
 /**
@@ -47,7 +50,7 @@ export function decideReport(
 
 function decide(
   state: ClusterState,
-  { reporter, target, reason }: Report,
+  { reporter, target, reason, action }: Report,
   ctx: RuleContext,
   fx: Effects,
 ): ReportOutcome {
@@ -121,6 +124,8 @@ function decide(
   }
   if (existing && (existing.state === 'pending' || existing.state === 'fencing')) {
     if (!existing.reporters.includes(reporter)) existing.reporters.push(reporter);
+    // Someone needs the target to stay off: the more careful action wins.
+    if (existing.action === 'reboot' && action !== 'reboot') delete existing.action;
     existing.updatedAt = ctx.now;
     fx.touched.add(existing.id);
     return settle(state, existing, ctx, fx, true);
@@ -131,6 +136,7 @@ function decide(
     target,
     state: 'pending',
     reporters: [reporter],
+    ...(action === 'reboot' ? { action } : {}),
     createdAt: ctx.now,
     updatedAt: ctx.now,
     rev: 0,

@@ -13,6 +13,8 @@ export interface IncidentRecord {
   state: IncidentState;
   /** Distinct reporters, in the order they reported. */
   reporters: string[];
+  /** Set for a reboot (power on again after the verified off); absent means off. */
+  action?: 'reboot';
   createdAt: number;
   updatedAt: number;
   /** When the incident became `fencing`: the fence deadline counts from here. */
@@ -37,8 +39,11 @@ export interface NodeRecord {
   incidentId?: string;
   /** When the node entered this state; for `fenced`, when it was verified off. */
   at?: number;
-  /** An admin unfence is powering the node on until then; it becomes `member` after. */
-  unfencing?: { until: number };
+  /**
+   * A power-on (an admin's unfence, or a reboot's second half) runs until then: no fence may
+   * overlap it, so reports about the node are refused meanwhile.
+   */
+  poweringOn?: { until: number };
 }
 
 /**
@@ -46,6 +51,11 @@ export interface NodeRecord {
  * off is answered with that incident; later ones re-prove it with a new incident.
  */
 export const fencedFreshMs = 10_000;
+
+/** A power-on gets this long (per level tried, see core/engine/powerOn.ts)... */
+export const powerOnTimeoutMs = 60_000;
+/** ...and holds the node out of reach of new fences at most this long (a crash mid-way). */
+export const powerOnHoldMs = powerOnTimeoutMs + 5_000;
 
 /** The cluster entity's content. Nodes absent from `nodes` are `member`. */
 export interface ClusterState {

@@ -15,7 +15,7 @@ export type UnfenceOutcome =
 /**
  * Admin: a node back to `member`. Refused while its fence runs or another unfence powers it on;
  * a pending suspicion is dropped. With `powerOnMs` the node is not a member yet: it keeps its
- * state, marked `unfencing` for at most that long, and reports about it are refused, so no fence
+ * state, marked `poweringOn` for at most that long, and reports about it are refused, so no fence
  * overlaps the power-on; `finishUnfence` makes it a member once the power-on attempt ended.
  */
 export function unfence(
@@ -35,7 +35,7 @@ export function unfence(
     const detail = `incident ${record.id} is still fencing ${node}`;
     return { state, outcome: { kind: 'in-flight', incidentId: record.id, detail }, effects: fx };
   }
-  if (held?.unfencing && held.unfencing.until > ctx.now) {
+  if (held?.poweringOn && held.poweringOn.until > ctx.now) {
     const detail = `an admin is powering ${node} on`;
     return { state, outcome: { kind: 'in-flight', detail }, effects: fx };
   }
@@ -52,7 +52,7 @@ export function unfence(
       state: before?.state ?? 'member',
       ...(before?.incidentId ? { incidentId: before.incidentId } : {}),
       ...(before?.at !== undefined ? { at: before.at } : {}),
-      unfencing: { until: ctx.now + options.powerOnMs },
+      poweringOn: { until: ctx.now + options.powerOnMs },
     };
   } else delete state.nodes[node];
   advance(state, ctx, fx);
@@ -67,23 +67,30 @@ export function unfence(
   };
 }
 
-/** The power-on of an unfence ended (whatever its result): the node is a member now. */
-export function finishUnfence(
+/**
+ * A power-on ended: the node becomes `member`, or stays as it is without the hold (`fenced` after
+ * a reboot whose power-on failed). An unfence makes it a member whatever the power-on did.
+ * `superseded` when the hold is gone (it lapsed and something else happened since).
+ */
+export function finishPowerOn(
   current: ClusterState,
   node: string,
+  becomes: 'member' | 'unchanged',
   ctx: RuleContext,
-): Decision<'member' | 'superseded'> {
+): Decision<'member' | 'unchanged' | 'superseded'> {
   const state = structuredClone(current);
   const fx = noEffects();
   advance(state, ctx, fx);
-  if (!nodeRecord(state, node)?.unfencing) return { state, outcome: 'superseded', effects: fx };
-  delete state.nodes[node];
+  const held = nodeRecord(state, node);
+  if (!held?.poweringOn) return { state, outcome: 'superseded', effects: fx };
+  if (becomes === 'member') delete state.nodes[node];
+  else delete held.poweringOn;
   advance(state, ctx, fx);
-  return { state, outcome: 'member', effects: fx };
+  return { state, outcome: becomes, effects: fx };
 }
 
 /** True while an admin's power-on of the node runs: a report about it must wait. */
 export function isBeingPoweredOn(state: ClusterState, node: string, now: number): boolean {
-  const until = nodeRecord(state, node)?.unfencing?.until;
+  const until = nodeRecord(state, node)?.poweringOn?.until;
   return until !== undefined && until > now;
 }

@@ -19,7 +19,7 @@ export interface LoadedConfig {
   config: FencerConfig;
   /** Resolves any secretRef of this config (driver credentials resolve lazily through this). */
   secret(ref: string): string;
-  /** `cluster/node` or `admin/name` → secret. */
+  /** `cluster/node`, `admin/name` or `viewer/name` → secret. */
   keys: ReadonlyMap<string, string>;
   /** Not errors, but worth an operator's look (e.g. a secret file others can read). */
   warnings: string[];
@@ -86,14 +86,17 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     for (const [adminName, ref] of Object.entries(config.admins)) {
       keys.set(`admin/${adminName}`, secret(ref.secretRef));
     }
+    for (const [viewerName, ref] of Object.entries(config.viewers)) {
+      keys.set(`viewer/${viewerName}`, secret(ref.secretRef));
+    }
   }
   return { file, baseDir: source.baseDir, config, secret, keys, warnings };
 }
 
 /**
  * Every secretRef in the tree must resolve; signing keys must be strong enough, and no two keys
- * (nodes, admins, relays) may share a secret: a node holding another key's secret could sign
- * as it. A `file:` secret that group or others can read is a warning.
+ * (nodes, admins, viewers, relays) may share a secret: a node holding another key's secret
+ * could sign as it. A `file:` secret that group or others can read is a warning.
  */
 function checkSecrets(
   config: FencerConfig,
@@ -106,15 +109,20 @@ function checkSecrets(
     for (const n of Object.keys(cluster.nodes)) signingPaths.add(`clusters.${c}.nodes.${n}.key`);
   }
   for (const a of Object.keys(config.admins)) signingPaths.add(`admins.${a}`);
+  for (const v of Object.keys(config.viewers)) signingPaths.add(`viewers.${v}`);
   const keyPaths = new Set(signingPaths);
-  for (const r of Object.keys(config.relays)) keyPaths.add(`relays.${r}.key`);
+  // A relay key signs Fencer's actions to a site: several addresses of one site's relays may
+  // share it, but a node, admin or viewer holding it could power off that site's machines.
+  const relayPaths = new Set(Object.keys(config.relays).map((r) => `relays.${r}.key`));
+  for (const path of relayPaths) keyPaths.add(path);
   const firstPathOf = new Map<string, string>();
   walk(config, '', (path, ref) => {
     try {
       const value = resolveSecret(ref, source);
       const weak = signingPaths.has(path) ? checkSigningSecret(value) : undefined;
       if (weak) issues.push({ path: `${path}.secretRef`, message: weak });
-      const shared = keyPaths.has(path) ? firstPathOf.get(value) : undefined;
+      const seen = keyPaths.has(path) ? firstPathOf.get(value) : undefined;
+      const shared = seen && !(relayPaths.has(seen) && relayPaths.has(path)) ? seen : undefined;
       if (shared) {
         const message = `the same secret as ${shared}: every key needs its own secret`;
         issues.push({ path: `${path}.secretRef`, message });

@@ -122,18 +122,27 @@ export const relayConfig = z.strictObject({
   ca: z.string().min(1).optional(),
 });
 
+/** X-Fencer-Key scopes that are not clusters. */
+export const keyNamespaces: readonly string[] = ['admin', 'viewer', 'relay'];
+
 export const fencerConfig = z
   .strictObject({
     clusters: z.record(name, clusterConfig),
     relays: z.record(name, relayConfig).default({}),
     admins: z.record(name, secretRef).default({}),
+    /** Read-only keys (`viewer/NAME`): every GET of every cluster, nothing else. */
+    viewers: z.record(name, secretRef).default({}),
   })
   .superRefine((config, ctx) => {
     for (const [clusterName, cluster] of Object.entries(config.clusters)) {
       const path = ['clusters', clusterName];
-      if (clusterName === 'admin') {
-        // `admin/NAME` is the admin key namespace of X-Fencer-Key.
-        ctx.addIssue({ code: 'custom', path, message: 'the cluster name "admin" is reserved' });
+      if (keyNamespaces.includes(clusterName)) {
+        // `admin/NAME`, `viewer/NAME`, `relay/NAME` are key namespaces of X-Fencer-Key.
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `the cluster name "${clusterName}" is reserved`,
+        });
       }
       const nodeCount = Object.keys(cluster.nodes).length;
       if (nodeCount > maxNodesPerCluster) {

@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.ts';
-
-export type PowerState = 'on' | 'off' | 'unknown';
+import type { PowerState } from '../protocol/power.ts';
 
 /** Who is being fenced, for drivers that need an idempotency key or a log context. */
 export interface FenceTarget {

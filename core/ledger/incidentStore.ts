@@ -132,6 +132,7 @@ export function toIncident(cluster: string, record: IncidentRecord, stored?: Ent
     incidentId: record.id,
     cluster,
     target: record.target,
+    action: record.action ?? 'off',
     state: record.state,
     reporters: [...record.reporters],
     ...(stored?.reason ? { reason: stored.reason } : {}),

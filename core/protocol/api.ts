@@ -11,6 +11,9 @@ export const terminalStates: readonly IncidentState[] = ['fenced', 'failed', 're
 export const isTerminal = (state: IncidentState): boolean => terminalStates.includes(state);
 
 export const maxBodyBytes = 16 * 1024;
+
+/** What a report asks for: the target off, or off and then on again (a reboot). */
+export type FenceAction = 'off' | 'reboot';
 export const eventIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** POST /v1/clusters/{cluster}/reports. The reporter comes from the signing key, never the body. */
@@ -23,6 +26,8 @@ export const reportBody = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'must be printable text (no control characters)')
     .optional(),
   eventId: z.string().regex(eventIdPattern, 'must be 1-128 chars of [A-Za-z0-9._:-]').optional(),
+  /** `reboot`: fenced once verified off, then powered on again (Pacemaker's default action). */
+  action: z.enum(['off', 'reboot']).optional(),
 });
 export type ReportBody = z.infer<typeof reportBody>;
 
@@ -34,8 +39,11 @@ export interface Attempt {
   driver: string;
   startedAt: string;
   endedAt: string;
-  /** `off` is the only success: the driver observed the target powered off. */
-  outcome: 'off' | 'timeout' | 'error' | 'unknown' | 'aborted';
+  /**
+   * `off` is the only success of a fence: the driver observed the target powered off. `on` is a
+   * reboot's power-on, observed on.
+   */
+  outcome: 'off' | 'on' | 'timeout' | 'error' | 'unknown' | 'aborted';
   detail: string;
 }
 
@@ -60,6 +68,7 @@ export interface Incident {
   incidentId: string;
   cluster: string;
   target: string;
+  action: FenceAction;
   state: IncidentState;
   reporters: string[];
   reason?: string;

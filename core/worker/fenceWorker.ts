@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { claim, close, failPoisoned, renew } from '../arbiter/lifecycle.ts';
 import type { IncidentRecord } from '../arbiter/state.ts';
-import { createDriver, type DriverFactoryContext } from '../drivers/registry.ts';
-import type { FenceDriver } from '../drivers/types.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { FencePolicy } from '../engine/policy.ts';
 import { runFence } from '../engine/runFence.ts';
 import { errorMessage } from '../errors.ts';
@@ -12,9 +11,12 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import { hasOwnName, own } from '../names.ts';
 import type { Attempt } from '../protocol/api.ts';
+import { buildLevels } from './nodeLevels.ts';
+import { powerOnAfterReboot } from './reboot.ts';
 
 export interface WorkerDeps extends ArbiterDeps {
-  drivers: DriverFactoryContext;
+  /** One driver per device, kept warm (core/drivers/driverCache.ts). */
+  drivers: DriverCache;
   log: Log;
   /** No driver is called before the claim (and the decision behind it) is durable. */
   ledger: Pick<Ledger, 'durable'>;
@@ -96,6 +98,8 @@ export async function processFenceMessage(
       },
       'fence ended',
     );
+    if (closed.outcome?.state === 'fenced' && closed.outcome.action === 'reboot')
+      await powerOnAfterReboot(deps, cluster, closed.outcome);
     return outcome;
   } finally {
     heartbeat.stop();
@@ -127,24 +131,8 @@ async function fence(
       detail: `${record.target} is no longer in the config`,
       attempts: [],
     };
-  const levels: FenceDriver[][] = [];
-  for (const [index, devices] of node.levels.entries()) {
-    try {
-      levels.push(await Promise.all(devices.map((device) => createDriver(device, deps.drivers))));
-    } catch (err) {
-      // A level that cannot even be built is a failed level; the others still get their chance.
-      const now = new Date(deps.clock.now()).toISOString();
-      await recordAttempt({
-        level: index + 1,
-        driver: 'config',
-        startedAt: now,
-        endedAt: now,
-        outcome: 'error',
-        detail: errorMessage(err),
-      });
-      levels.push([]);
-    }
-  }
+  const { levels, failures } = await buildLevels(node, deps.drivers, deps.clock);
+  for (const failure of failures) await recordAttempt(failure);
   return runFence({
     target: { cluster, node: record.target, incidentId: record.id },
     levels,

@@ -241,7 +241,7 @@ describe('fencer serve → fencer-relay → ipmitool → simulated BMC', () => {
     const admin = setup.client(serve.url, 'admin/ops');
 
     // Act: a report about node-b while its power-on is under way.
-    const unfencing = admin.request('POST', '/v1/clusters/poweron/nodes/node-b/unfence', {
+    const poweringOn = admin.request('POST', '/v1/clusters/poweron/nodes/node-b/unfence', {
       powerOn: true,
     });
     await new Promise((r) => setTimeout(r, 400));
@@ -249,7 +249,7 @@ describe('fencer serve → fencer-relay → ipmitool → simulated BMC', () => {
       .client(serve.url, 'poweron/node-a')
       .request('POST', '/v1/clusters/poweron/reports', { target: 'node-b' });
     const stateDuring = await nodeState('poweron', 'node-b');
-    const answer = await unfencing;
+    const answer = await poweringOn;
     await bmc.set({ answerDelayMs: 0 });
 
     // Assess

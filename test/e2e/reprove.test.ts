@@ -6,7 +6,7 @@ import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Hole 1 as it happened in a real Pacemaker cluster: pm-b was fenced (off only), a person
- * powered it on at its BMC without unfencing it in Fencer, it rejoined; on the next link cut
+ * powered it on at its BMC without poweringOn it in Fencer, it rejoined; on the next link cut
  * pm-a's report got `200 already fenced`, the survivor failed over, and the resource ran on
  * both nodes. A report about a node fenced more than 10 s ago must fence it again.
  */

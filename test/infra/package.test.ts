@@ -24,6 +24,7 @@ const functionNames = [
   'report',
   'incident',
   'incidents',
+  'clusters',
   'cluster',
   'unfence',
   'fenceWorker',
@@ -167,7 +168,7 @@ describe('npm run package', () => {
           AzureWebJobsStorage__queueServiceUri: azurite.queueServiceUri,
           AzureWebJobsStorage__credential: 'managedidentity',
           AzureWebJobsStorage__clientId: 'app-client-id',
-          AZURE_CLIENT_ID: 'fence-client-id',
+          FENCER_FENCE_CLIENT_ID: 'fence-client-id',
           ...setup.env,
         },
       });

@@ -7,6 +7,7 @@ const incident: Incident = {
   incidentId: '0mx1zjaoa-16af98df',
   cluster: 'pm',
   target: 'pm-b',
+  action: 'off',
   state: 'fenced',
   reporters: ['pm-a'],
   createdAt: '2026-11-29T15:00:00.000Z',

@@ -73,6 +73,20 @@ describe('fencer.yaml', () => {
     );
   });
 
+  it('lets two addresses of one site share their relay key', () => {
+    const twoRelays = good.replace('admins:', 'relays2: {}\nadmins:').replace('relays2: {}\n', '');
+    const text = twoRelays.replace(
+      '  dc1: { url: https://relay.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }',
+      '  dc1: { url: https://relay.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }\n  dc1b: { url: https://relay-b.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }',
+    );
+    expect(text).toContain('dc1b');
+    expect(
+      issuesOf(text, { KEY_A: otherKey, RELAY: 'relay-secret', ADMIN: adminKey }).filter((i) =>
+        i.includes('same secret'),
+      ),
+    ).toEqual([]);
+  });
+
   it('warns about a secret file that group or others can read', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fencer-config-'));
     writeFileSync(join(dir, 'fencer.yaml'), good);
