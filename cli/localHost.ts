@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../core/config/load.ts';
 import type { FencePolicy } from '../core/engine/policy.ts';
 import type { Ledger } from '../core/ledger/ledger.ts';
 import type { Log } from '../core/log.ts';
+import { runReadinessTick } from '../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { processFenceMessage, processPoisonMessage } from '../core/worker/fenceWorker.ts';
 import { sweep } from '../core/worker/sweeper.ts';
@@ -15,6 +16,7 @@ import {
   type TlsFiles,
 } from './httpHost.ts';
 import { type LedgerChoice, openLedger } from './openLedger.ts';
+import { startPeriodic } from './periodic.ts';
 import { startQueuePoller } from './queuePoller.ts';
 import { version } from './version.ts';
 
@@ -31,6 +33,8 @@ export interface LocalHostOptions {
   limits?: Partial<HttpLimits>;
   leaseMs?: number;
   sweepMs?: number;
+  /** How often the readiness checks look for due devices (their interval is per cluster). */
+  readinessTickMs?: number;
   drainMs?: number;
   clock?: Clock;
   policy?: FencePolicy;
@@ -96,6 +100,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const shown = host.includes(':') ? `[${host}]` : host;
   // Driver modules and SDKs load now, in the background, not on the first fence.
   void runtime.drivers.warmUp(options.loaded.config);
+  const readinessTickMs = options.readinessTickMs ?? 5_000;
+  const readiness = startPeriodic(
+    () => runReadinessTick(runtime, readinessTickMs),
+    readinessTickMs,
+    log,
+    'readiness tick',
+  );
   return {
     port,
     url: `${options.tls ? 'https' : 'http'}://${shown}:${port}/api`,
@@ -106,6 +117,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     async stop() {
       clearInterval(sweeper);
+      await readiness.stop();
       const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeIdleConnections();
       await poller.stop(options.drainMs ?? 30_000);

@@ -43,6 +43,7 @@ export async function serve(options: ServeOptions, env = process.env): Promise<v
     leaseMs: numberFrom(env.FENCER_LEASE_MS),
     sweepMs: numberFrom(env.FENCER_SWEEP_MS),
     drainMs: numberFrom(env.FENCER_DRAIN_MS),
+    readinessTickMs: numberFrom(env.FENCER_READINESS_TICK_MS),
   };
   const host = await startLocalHost({
     loaded,

@@ -10,9 +10,11 @@ import type { FencePolicy } from './engine/policy.ts';
 import type { FenceQueue } from './ledger/fenceQueue.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { Log } from './log.ts';
+import { logEventSink } from './notifications/logSink.ts';
+import type { ReadinessDeps } from './readiness/tick.ts';
 import type { WorkerDeps } from './worker/fenceWorker.ts';
 
-export type Runtime = ApiContext & WorkerDeps;
+export type Runtime = ApiContext & WorkerDeps & ReadinessDeps;
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
@@ -50,6 +52,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
+    readiness: ledger.readiness,
+    events: logEventSink(options.log),
   };
   return runtime;
 }

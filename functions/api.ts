@@ -56,6 +56,7 @@ const routes = [
   ['incident', 'v1/clusters/{cluster}/incidents/{incidentId}', ['GET']],
   ['incidents', 'v1/clusters/{cluster}/incidents', ['GET']],
   ['clusters', 'v1/clusters', ['GET']],
+  ['clusterReadiness', 'v1/clusters/{cluster}/readiness', ['GET']],
   ['cluster', 'v1/clusters/{cluster}', ['GET']],
   ['unfence', 'v1/clusters/{cluster}/nodes/{node}/unfence', ['POST']],
 ] as const;

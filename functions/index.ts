@@ -2,3 +2,4 @@
 import './api.ts';
 import './fenceWorker.ts';
 import './sweeper.ts';
+import './readiness.ts';

@@ -3,6 +3,7 @@ import { toIncident } from '../ledger/incidentStore.ts';
 import { own } from '../names.ts';
 import type { ClusterView } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
+import { readinessOf, readinessView } from '../readiness/view.ts';
 import { authenticate, authenticateReader } from './authenticate.ts';
 import { incidentView } from './incidentView.ts';
 import { json } from './responses.ts';
@@ -45,12 +46,34 @@ export async function listClusters(ctx: ApiContext, request: ApiRequest): Promis
 }
 
 async function clusterView(ctx: ApiContext, cluster: string): Promise<ClusterView> {
-  const { state } = await ctx.clusters.read(cluster);
-  const nodes = Object.keys(own(ctx.config.clusters, cluster)?.nodes ?? {}).map((name) => {
+  const config = own(ctx.config.clusters, cluster);
+  const [{ state }, records] = await Promise.all([
+    ctx.clusters.read(cluster),
+    ctx.readiness.devices(cluster),
+  ]);
+  const nodes = Object.keys(config?.nodes ?? {}).map((name) => {
     const incidentId = nodeRecord(state, name)?.incidentId;
-    return { name, state: nodeState(state, name), ...(incidentId ? { incidentId } : {}) };
+    const readiness = config ? readinessOf(config, name, records).readiness : 'unchecked';
+    return {
+      name,
+      state: nodeState(state, name),
+      readiness,
+      ...(incidentId ? { incidentId } : {}),
+    };
   });
   return { cluster, nodes };
+}
+
+/** GET /v1/clusters/{cluster}/readiness: every node's readiness, per level and device. */
+export async function getReadiness(
+  ctx: ApiContext,
+  request: ApiRequest,
+  cluster: string,
+): Promise<ApiResponse> {
+  await authenticate(ctx, request, cluster, 'read');
+  const config = own(ctx.config.clusters, cluster);
+  if (!config) throw new ProblemError('unknown-cluster', `cluster ${cluster} is not configured`);
+  return json(200, readinessView(cluster, config, await ctx.readiness.devices(cluster)));
 }
 
 /** GET /v1/clusters/{cluster}/incidents?limit=N, newest first. */

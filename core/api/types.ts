@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { DriverCache } from '../drivers/driverCache.ts';
 import type { Ledger, ReplayLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
+import type { ReadinessStore } from '../readiness/types.ts';
 import type { IncidentWatch } from './incidentWatch.ts';
 
 /** A host-agnostic HTTP request: the Functions adapter and the local host both build one. */
@@ -35,4 +36,5 @@ export interface ApiContext extends ArbiterDeps {
   basePath: string;
   /** The one ledger watch per incident that `waitSeconds` GETs share. */
   incidentWatch: IncidentWatch;
+  readiness: ReadinessStore;
 }

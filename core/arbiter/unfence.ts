@@ -94,3 +94,27 @@ export function isBeingPoweredOn(state: ClusterState, node: string, now: number)
   const until = nodeRecord(state, node)?.poweringOn?.until;
   return until !== undefined && until > now;
 }
+
+/**
+ * A readiness check read a `fenced` node's power `on` (someone powered it on outside Fencer,
+ * as LifeKeeper's procedure tells them to): it is a `member` again. Only a reading taken after
+ * the node was verified off counts, and never during a power-on Fencer itself runs.
+ */
+export function reviveFenced(
+  current: ClusterState,
+  node: string,
+  incidentId: string,
+  readAt: number,
+  ctx: RuleContext,
+): Decision<'member' | 'unchanged'> {
+  const state = structuredClone(current);
+  const fx = noEffects();
+  advance(state, ctx, fx);
+  const held = nodeRecord(state, node);
+  const stale = held?.at === undefined || held.at >= readAt;
+  if (held?.state !== 'fenced' || held.incidentId !== incidentId || held.poweringOn || stale)
+    return { state, outcome: 'unchanged', effects: fx };
+  delete state.nodes[node];
+  advance(state, ctx, fx);
+  return { state, outcome: 'member', effects: fx };
+}

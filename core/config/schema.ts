@@ -112,6 +112,12 @@ export const clusterConfig = z.strictObject({
   levelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   quorumWindowSeconds: z.number().int().min(1).max(86_400).default(60),
   allowSelfReport: z.boolean().default(false),
+  /** Non-destructive checks of every fence path (DESIGN "Readiness"); 0 turns them off. */
+  readinessIntervalSeconds: z
+    .number()
+    .int()
+    .refine((s) => s === 0 || (s >= 30 && s <= 86_400), 'must be 0 (off) or 30-86400')
+    .default(300),
   nodes: z.record(name, nodeConfig),
 });
 

@@ -118,6 +118,7 @@ export function createAwsEc2Driver(options: AwsEc2Options, ctx: DriverFactoryCon
         checks.push({
           name: 'power state',
           ok: power !== 'unknown',
+          powerState: power,
           detail: `${instanceId}: ${state ?? 'no state'} (${power})`,
           ...(power === 'unknown'
             ? {

@@ -147,6 +147,7 @@ export function createAzureVmDriver(
         checks.push({
           name: 'power state',
           ok: state !== 'unknown',
+          powerState: state,
           detail: `${vmName}: ${code ?? 'no PowerState'} (${state})`,
           ...(state === 'unknown' ? { fix: unknownStateFix } : {}),
         });

@@ -8,7 +8,12 @@ import type { FenceDriver } from './types.ts';
  * so a fence after weeks of idling finds them warm instead of paying for them on its critical
  * path. A driver that could not be built is not kept: the next use tries again.
  */
-export class DriverCache {
+/** Where the engine, power-ons and readiness checks get a device's driver. */
+export interface DriverSource {
+  get(entry: DriverEntry): Promise<FenceDriver>;
+}
+
+export class DriverCache implements DriverSource {
   private readonly drivers = new Map<string, Promise<FenceDriver>>();
 
   constructor(private readonly ctx: DriverFactoryContext) {}

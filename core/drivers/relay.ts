@@ -185,6 +185,7 @@ export function createRelayDriver(
         checks.push({
           name: 'power state readable',
           ok: readable,
+          powerState: state.powerState,
           detail: `${options.target} is ${state.powerState}${why} (${state.elapsedMs} ms)`,
           ...(readable
             ? {}

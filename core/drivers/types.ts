@@ -42,6 +42,8 @@ export interface DriverCheck {
   detail: string;
   /** How to fix it, when `ok` is false. */
   fix?: string;
+  /** On the check that read the power state: what it read (readiness keeps it). */
+  powerState?: PowerState;
 }
 
 export const driverKinds = ['dummy', 'azure-vm', 'aws-ec2', 'relay'] as const;

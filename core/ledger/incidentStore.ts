@@ -85,7 +85,7 @@ export class IncidentStore implements IncidentLedger {
 
   /** Newest first: the row key starts with the inverted creation time (and `cluster` > digits). */
   async list(cluster: string, limit: number): Promise<Incident[]> {
-    const rows = await this.table.list(cluster, 'a', limit);
+    const rows = await this.table.list(cluster, { below: 'a' }, limit);
     return rows.map(fromEntity);
   }
 

@@ -1,6 +1,7 @@
 import type { ClusterState, IncidentRecord } from '../arbiter/state.ts';
 import type { NonceStore } from '../auth/verify.ts';
 import type { Attempt, Incident, RefusedReport } from '../protocol/api.ts';
+import type { ReadinessStore } from '../readiness/types.ts';
 import type { FenceQueue, QueueConsumer } from './fenceQueue.ts';
 
 /**
@@ -80,6 +81,8 @@ export interface Ledger {
   readonly clusters: ClusterLedger;
   readonly incidents: IncidentLedger;
   readonly replay: ReplayLedger;
+  /** Readiness per device and node (written whole, last writer wins). */
+  readonly readiness: ReadinessStore;
   readonly queue: FenceQueue;
   readonly consumer: QueueConsumer;
   /** Resolves when the ledger can be read; rejects (with the reason) when it cannot. */
@@ -97,6 +100,11 @@ export interface Ledger {
    */
   onIncidentChange?(listener: IncidentChangeListener): () => void;
   close(): Promise<void>;
+}
+
+export interface RowRange {
+  from?: string;
+  below: string;
 }
 
 /** One stored row: its properties and the version (ETag) a conditional write must match. */
@@ -123,8 +131,8 @@ export interface DocumentTable {
     etag: string,
   ): Promise<string | false>;
   upsert(partition: string, row: string, doc: Record<string, unknown>): Promise<void>;
-  /** Rows of a partition in ascending row order, only those whose row sorts below `below`. */
-  list(partition: string, below: string, limit: number): Promise<StoredDocument[]>;
+  /** Rows of a partition in ascending row order, from `from` (inclusive) to `below` (exclusive). */
+  list(partition: string, range: RowRange, limit: number): Promise<StoredDocument[]>;
   /** Deletes a partition's rows whose `expiresAt` is before `nowMs`; returns how many. */
   deleteExpired(partition: string, nowMs: number): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NodeReadiness } from './readiness.ts';
 
 /** Node states of DESIGN.md. Only `member` nodes count as survivors. */
 export const nodeStates = ['member', 'suspected', 'fencing', 'fenced', 'failed'] as const;
@@ -81,5 +82,10 @@ export interface Incident {
 
 export interface ClusterView {
   cluster: string;
-  nodes: { name: string; state: NodeState; incidentId?: string }[];
+  nodes: {
+    name: string;
+    state: NodeState;
+    readiness: NodeReadiness;
+    incidentId?: string;
+  }[];
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { NodeConfig } from '../config/schema.ts';
-import type { DriverCache } from '../drivers/driverCache.ts';
+import type { DriverSource } from '../drivers/driverCache.ts';
 import type { FenceDriver } from '../drivers/types.ts';
 import { errorMessage } from '../errors.ts';
 import type { Attempt } from '../protocol/api.ts';
@@ -12,7 +12,7 @@ import type { Attempt } from '../protocol/api.ts';
  */
 export async function buildLevels(
   node: NodeConfig,
-  drivers: DriverCache,
+  drivers: DriverSource,
   clock: Clock,
 ): Promise<{ levels: FenceDriver[][]; failures: Attempt[] }> {
   const failures: Attempt[] = [];

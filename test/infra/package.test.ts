@@ -25,11 +25,13 @@ const functionNames = [
   'incident',
   'incidents',
   'clusters',
+  'clusterReadiness',
   'cluster',
   'unfence',
   'fenceWorker',
   'fencePoison',
   'sweeper',
+  'readiness',
 ];
 
 interface Binding {

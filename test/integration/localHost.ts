@@ -19,6 +19,7 @@ export function startTestHost(
     ledger?: LedgerKind;
     dataDir?: string;
     limits?: Partial<HttpLimits>;
+    readinessTickMs?: number;
   } = {},
 ) {
   const { ledger = 'sqlite', ...rest } = extra;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DocumentTable, StoredDocument } from '../ledger.ts';
+import type { DocumentTable, RowRange, StoredDocument } from '../ledger.ts';
 import type { GroupCommit } from './groupCommit.ts';
 
 interface Row {
@@ -41,8 +41,8 @@ export class SqliteDocuments implements DocumentTable {
          ON CONFLICT (pk, rk) DO UPDATE SET doc = excluded.doc, version = excluded.version,
          expires_at = excluded.expires_at`,
       ),
-      list: db.prepare<[string, string, number], Row>(
-        `SELECT rk, doc, version FROM ${table} WHERE pk = ? AND rk < ? ORDER BY rk LIMIT ?`,
+      list: db.prepare<[string, string, string, number], Row>(
+        `SELECT rk, doc, version FROM ${table} WHERE pk = ? AND rk >= ? AND rk < ? ORDER BY rk LIMIT ?`,
       ),
       deleteExpired: db.prepare(
         `DELETE FROM ${table} WHERE pk = ? AND expires_at IS NOT NULL AND expires_at < ?`,
@@ -98,8 +98,8 @@ export class SqliteDocuments implements DocumentTable {
     );
   }
 
-  async list(partition: string, below: string, limit: number): Promise<StoredDocument[]> {
-    return this.sql.list.all(partition, below, limit).map(toStored);
+  async list(partition: string, range: RowRange, limit: number): Promise<StoredDocument[]> {
+    return this.sql.list.all(partition, range.from ?? '', range.below, limit).map(toStored);
   }
 
   async deleteExpired(partition: string, nowMs: number): Promise<number> {

@@ -4,6 +4,7 @@ import type { Attempt, RefusedReport } from '../../protocol/api.ts';
 import { ClusterStore } from '../clusterStore.ts';
 import { IncidentStore } from '../incidentStore.ts';
 import type { IncidentChangeListener, IncidentLedger, Ledger } from '../ledger.ts';
+import { LedgerReadinessStore } from '../readinessStore.ts';
 import { ReplayStore } from '../replayStore.ts';
 import { GroupCommit } from './groupCommit.ts';
 import { SqliteDocuments } from './sqliteDocuments.ts';
@@ -51,6 +52,7 @@ export function openSqliteLedger(options: SqliteLedgerOptions): SqliteLedger {
     clusters: new ClusterStore(documents),
     incidents: signalling(new IncidentStore(documents), changed),
     replay: new ReplayStore(new SqliteDocuments(commit, 'replay'), options.now),
+    readiness: new LedgerReadinessStore(documents),
     queue,
     consumer: queue,
     async health() {

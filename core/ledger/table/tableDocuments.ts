@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import type { DocumentTable, StoredDocument } from '../ledger.ts';
+import type { DocumentTable, RowRange, StoredDocument } from '../ledger.ts';
 import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
 
 type Entity = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
@@ -61,14 +61,12 @@ export class TableDocuments implements DocumentTable {
     await this.table.upsertEntity({ ...doc, partitionKey: partition, rowKey: row }, 'Replace');
   }
 
-  async list(partition: string, below: string, limit: number): Promise<StoredDocument[]> {
+  async list(partition: string, range: RowRange, limit: number): Promise<StoredDocument[]> {
     const out: StoredDocument[] = [];
+    const from = range.from === undefined ? '' : ` and RowKey ge ${quote(range.from)}`;
+    const filter = `PartitionKey eq ${quote(partition)}${from} and RowKey lt ${quote(range.below)}`;
     const pages = this.table
-      .listEntities<Entity>({
-        queryOptions: {
-          filter: `PartitionKey eq ${quote(partition)} and RowKey lt ${quote(below)}`,
-        },
-      })
+      .listEntities<Entity>({ queryOptions: { filter } })
       .byPage({ maxPageSize: Math.min(limit, 1000) });
     for await (const page of pages) {
       for (const entity of page) {

@@ -1,6 +1,7 @@
 import { ClusterStore } from '../clusterStore.ts';
 import { IncidentStore } from '../incidentStore.ts';
 import type { Ledger } from '../ledger.ts';
+import { LedgerReadinessStore } from '../readinessStore.ts';
 import { ReplayStore } from '../replayStore.ts';
 import type { StorageClients } from '../storage.ts';
 import { StorageFenceQueue } from './storageQueue.ts';
@@ -34,6 +35,7 @@ export function tableLedger(
     clusters: new ClusterStore(documents),
     incidents: new IncidentStore(documents),
     replay: new ReplayStore(new TableDocuments(storage.replay), options.now),
+    readiness: new LedgerReadinessStore(documents),
     queue,
     consumer: queue,
     async health() {
