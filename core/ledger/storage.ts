@@ -33,7 +33,7 @@ export interface StorageClients {
   names: StorageNames;
 }
 
-/** Clients from a connection string (`AzureWebJobsStorage`, or the embedded Azurite's). */
+/** Clients from a connection string (`AzureWebJobsStorage`: Azure Storage, or an Azurite). */
 export function clientsFromConnectionString(
   connectionString: string,
   names: StorageNames,
