@@ -66,16 +66,19 @@ export async function serve(options: ServeOptions, env = process.env): Promise<v
   process.stdout.write(`listening on ${url}\n`);
 
   const { tls: tlsFiles } = options;
-  if (tlsFiles) {
-    process.on('SIGHUP', () => {
-      try {
-        host.setTls(readTls(tlsFiles));
-        log.info({ cert: tlsFiles.certFile }, 'TLS certificate reloaded');
-      } catch (err) {
-        log.error({ err: errorMessage(err) }, 'TLS reload failed; keeping the current certificate');
-      }
-    });
-  }
+  // SIGHUP (systemctl reload) reloads the certificate; without one it must not end the host.
+  process.on('SIGHUP', () => {
+    if (!tlsFiles) {
+      log.info({}, 'SIGHUP: no TLS certificate to reload');
+      return;
+    }
+    try {
+      host.setTls(readTls(tlsFiles));
+      log.info({ cert: tlsFiles.certFile }, 'TLS certificate reloaded');
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'TLS reload failed; keeping the current certificate');
+    }
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
