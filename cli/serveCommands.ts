@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { backupLedger } from './backup.ts';
 import { prepareDemo } from './demo.ts';
 import { type ListenAddress, parseListen } from './listenAddress.ts';
 import { serve } from './serve.ts';
@@ -61,6 +60,8 @@ export function registerServeCommands(program: Command): void {
     .argument('<file>', 'the copy to write (0600; restore by putting it in place of fencer.db)')
     .requiredOption('--data-dir <dir>', "the serve command's --data-dir")
     .action(async (file: string, opts: { dataDir: string }) => {
+      // The native addon loads for this command and `serve` only, not for `fencer report`.
+      const { backupLedger } = await import('./backup.ts');
       const { pages } = await backupLedger(opts.dataDir, file);
       process.stdout.write(`backed up ${pages} pages to ${file}\n`);
     });
