@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { prepareDemo } from './demo.ts';
 import { type ListenAddress, parseListen } from './listenAddress.ts';
-import { serve } from './serve.ts';
 import { UsageError } from './usageError.ts';
 
 const port = (value: string) => {
@@ -43,6 +41,12 @@ export function registerServeCommands(program: Command): void {
       const listen: ListenAddress = opts.listen
         ? parseListen(opts.listen)
         : { host: '127.0.0.1', port: opts.port ?? 7071 };
+      // Loaded here, not at the top: `fencer report` and the other commands start without the
+      // host's modules (the ledger, the HTTP host, the worker).
+      const [{ serve }, { prepareDemo }] = await Promise.all([
+        import('./serve.ts'),
+        import('./demo.ts'),
+      ]);
       if (opts.demo) await prepareDemo(config);
       await serve({
         config,
