@@ -2,7 +2,7 @@ import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { type ClusterState, nodeRecord, nodeState } from '../arbiter/state.ts';
 import { reviveFenced } from '../arbiter/unfence.ts';
 import type { DriverSource } from '../drivers/driverCache.ts';
-import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { IncidentLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { EventSink } from '../notifications/events.ts';
 import { noteReadinessChanges } from './changes.ts';
@@ -11,7 +11,7 @@ import type { DeviceRecord, ReadinessStore } from './types.ts';
 
 export interface ReadinessDeps extends ArbiterDeps {
   readiness: ReadinessStore;
-  incidents: IncidentStore;
+  incidents: IncidentLedger;
   drivers: DriverSource;
   events: EventSink;
   log: Log;

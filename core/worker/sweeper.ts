@@ -1,7 +1,7 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
-import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { ReplayLedger } from '../ledger/ledger.ts';
 import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
 import type { Outbox } from '../notifications/outbox.ts';
 import type { WorkerDeps } from './fenceWorker.ts';
@@ -22,11 +22,8 @@ export interface SweepResult {
  * fences nobody holds (a crash between decision and enqueue, or a dead worker), re-projects
  * recent records (a crash between decision and projection), and deletes expired replay entries.
  */
-/** Settled notifications are kept this long, so a repair recognises them. */
-const outboxKeepMs = 2 * 60 * 60 * 1000;
-
 export async function sweep(
-  deps: WorkerDeps & { replay: ReplayStore; outbox?: Outbox },
+  deps: WorkerDeps & { replay: ReplayLedger; outbox?: Outbox },
 ): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
@@ -59,6 +56,6 @@ export async function sweep(
     }
   }
   result.expired = await deps.replay.sweep();
-  if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now() - outboxKeepMs);
+  if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now());
   return result;
 }
