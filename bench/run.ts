@@ -6,6 +6,7 @@ import { benchCloudFence } from './cloudFence.ts';
 import { benchDecisionPath } from './decisionPath.ts';
 import { benchDummyFence } from './dummyFence.ts';
 import { benchColdStart, benchRelayFootprint } from './footprint.ts';
+import { benchHookLatency } from './hookLatency.ts';
 import { benchIpmi } from './ipmi.ts';
 import { benchStartup } from './startup.ts';
 import { fmt, type Summary } from './stats.ts';
@@ -16,7 +17,7 @@ import { fmt, type Summary } from './stats.ts';
  * Not a test: it asserts only what makes a number meaningless (e.g. a fence that did not fence).
  */
 const quick = process.argv.includes('--quick');
-/** `-- --only=decision,startup`: just those sections (decision, startup, fence, cold). */
+/** `-- --only=decision,startup`: just those sections (hook, decision, startup, fence, cold). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -38,6 +39,23 @@ out(
 );
 
 out(`  load average at start: ${load()} (the machine may be shared)`);
+
+/** `-- --idle-minutes=N`: how long the idle period before the "after idle" fence lasts. */
+const idleMinutes = Number(
+  process.argv.find((a) => a.startsWith('--idle-minutes='))?.slice(15) ?? (quick ? 0.5 : 10),
+);
+
+let hook: Awaited<ReturnType<typeof benchHookLatency>> | undefined;
+if (wanted('hook')) {
+  out(
+    `\nReport → the hook knowing \`fenced\` (fencer report's wait path), first after start, after ${idleMinutes} min idle, warm`,
+  );
+  hook = await benchHookLatency(quick ? 5 : 20, idleMinutes);
+  for (const [name, h] of Object.entries(hook))
+    out(
+      `  ${name.padEnd(16)} first after start ${fmt(h.firstAfterStart).padStart(9)}   after idle ${fmt(h.afterIdle).padStart(9)}   warm median ${fmt(h.warm.median).padStart(9)}  p99 ${fmt(h.warm.p99).padStart(9)}  (n=${h.warm.n})   first/warm ${(h.firstAfterStart / h.warm.median).toFixed(2)}×  idle/warm ${(h.afterIdle / h.warm.median).toFixed(2)}×`,
+    );
+}
 
 const decision = [];
 if (wanted('decision')) {
@@ -119,6 +137,7 @@ function finish(sections: Record<string, unknown>) {
       node: process.version,
       loadAtEnd: loadavg(),
     },
+    hook,
     decision,
     startup,
     ...sections,

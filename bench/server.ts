@@ -38,6 +38,7 @@ export async function startBenchServer(
     url: serve.url,
     pid: serve.child.pid ?? -1,
     client: (keyId: string) => setup.client(serve.url, keyId),
+    secret: (keyId: string) => setup.secret(keyId),
     async stop() {
       await serve.stop();
       await azurite?.stop();

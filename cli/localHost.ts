@@ -89,6 +89,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     poison: (message) => processPoisonMessage(runtime, message),
   });
   wakePoller = poller.wake;
+  const warmedUp = runtime.drivers.warmUp(options.loaded.config);
 
   const runSweep = () =>
     sweep(runtime).catch((err) => log.warn({ err: String(err) }, 'sweep failed'));
@@ -96,13 +97,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   await runSweep();
   const sweeper = setInterval(runSweep, options.sweepMs ?? 10_000);
 
+  // Driver modules and SDKs load before the host says it listens (bounded: a slow one is left
+  // to finish in the background), so the first fence never waits for a module load.
+  await Promise.race([warmedUp, clock.sleep(10_000)]);
+
   const limits = { ...defaultHttpLimits, ...options.limits };
   const http = createHttpHost(runtime, limits, options.tls);
   const host = options.host ?? '127.0.0.1';
   const port = await listen(http.server, options.port, host);
   const shown = host.includes(':') ? `[${host}]` : host;
-  // Driver modules and SDKs load now, in the background, not on the first fence.
-  void runtime.drivers.warmUp(options.loaded.config);
   const notifications = startPeriodic(
     () =>
       dispatchDue({

@@ -1,12 +1,12 @@
 import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { type ClusterState, nodeRecord, nodeState } from '../arbiter/state.ts';
-import { reviveFenced } from '../arbiter/unfence.ts';
 import type { DriverSource } from '../drivers/driverCache.ts';
 import type { IncidentLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { EventSink } from '../notifications/events.ts';
 import { noteReadinessChanges } from './changes.ts';
 import { type ConfiguredDevice, checkDevice, configuredDevices } from './deviceChecks.ts';
+import { reviveReadOn } from './revive.ts';
 import type { DeviceRecord, ReadinessStore } from './types.ts';
 
 export interface ReadinessDeps extends ArbiterDeps {
@@ -39,7 +39,7 @@ export async function runReadinessTick(deps: ReadinessDeps, tickMs: number): Pro
     const due = pickDue(devices, records, deps.clock.now(), intervalMs, tickMs, changedAt);
     const fresh = await checkAll(deps, cluster, due, records);
     checked += fresh.length;
-    const revived = await reviveReadOn(deps, cluster, state, fresh);
+    const revived = await reviveReadOn(deps, cluster, state, config, [...records, ...fresh]);
     await noteReadinessChanges(deps, cluster, config, revived);
   }
   return checked;
@@ -128,36 +128,4 @@ async function checkAll(
     }),
   );
   return fresh;
-}
-
-/** A fenced node read `on` after its verified off was powered on outside Fencer. */
-async function reviveReadOn(
-  deps: ReadinessDeps,
-  cluster: string,
-  state: ClusterState,
-  fresh: DeviceRecord[],
-): Promise<Map<string, { incidentId: string; detail: string }>> {
-  const revived = new Map<string, { incidentId: string; detail: string }>();
-  for (const reading of fresh.filter((r) => r.powerState === 'on')) {
-    const held = nodeRecord(state, reading.node);
-    if (held?.state !== 'fenced' || !held.incidentId) continue;
-    const incidentId = held.incidentId;
-    const { outcome } = await decide(deps, cluster, (current, ctx) =>
-      reviveFenced(current, reading.node, incidentId, reading.checkedAt, ctx),
-    );
-    if (outcome !== 'member') continue;
-    const at = new Date(reading.checkedAt).toISOString();
-    const detail = `${reading.description} reads on: powered on outside Fencer; ${reading.node} is a member again`;
-    await deps.incidents.appendAttempt(cluster, incidentId, {
-      level: reading.level,
-      driver: 'readiness',
-      startedAt: at,
-      endedAt: at,
-      outcome: 'on',
-      detail,
-    });
-    deps.log.warn({ cluster, node: reading.node, incidentId }, detail);
-    revived.set(reading.node, { incidentId, detail });
-  }
-  return revived;
 }
