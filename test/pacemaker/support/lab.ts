@@ -72,7 +72,9 @@ export class Lab {
 
   /** Power cuts (an `off` of a running node) any BMC carried out at or after `sinceMs`. */
   powerOffsSince(sinceMs: number): { node: LabNode; ts: number }[] {
-    return this.offCommandsSince(sinceMs).filter((e) => e.was === 'on');
+    return this.offCommandsSince(sinceMs)
+      .filter((e) => e.was === 'on')
+      .map(({ node, ts }) => ({ node, ts }));
   }
 
   /** Every `off` command the BMCs got at or after `sinceMs` (repeats of one included). */
