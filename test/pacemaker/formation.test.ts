@@ -1,10 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deviceFailureTimeout, deviceId, dummyId } from './support/cib.ts';
+import {
+  deviceFailureTimeout,
+  deviceId,
+  dummyId,
+  pacemakerSetupCommands,
+  shellLine,
+} from './support/cib.ts';
 import { nodeSecretFile } from './support/lab.ts';
-import { crmMon } from './support/labCluster.ts';
+import { crmMon, type Stable, waitStable } from './support/labCluster.ts';
 import { type LabBoot, theLab } from './support/labInstance.ts';
 import { type LabNode, labNodes } from './support/labNames.ts';
 
@@ -29,17 +36,20 @@ function validateMetadata(
 }
 
 let boot: LabBoot;
+let stable: Stable;
 let other: LabNode;
 
 beforeAll(async () => {
   boot = await theLab();
-  other = labNodes.find((n) => n !== boot.stable.deviceOn) ?? labNodes[1];
+  // Files share the lab in any order: start from the cluster as it is now.
+  stable = await waitStable(boot.lab);
+  other = labNodes.find((n) => n !== stable.deviceOn) ?? labNodes[1];
 });
 
 describe('scenario a: the cluster forms with fence_fencer as its fence device', () => {
   it('both nodes are online in one partition; the device started and its monitor answered ok', async () => {
     // Prepare
-    const { lab, stable } = boot;
+    const { lab } = boot;
     const deviceNode = stable.deviceOn as LabNode;
 
     // Act
@@ -64,12 +74,20 @@ describe('scenario a: the cluster forms with fence_fencer as its fence device', 
     expect(ops?.find((o) => o.task === 'start')?.rc).toBe(0);
     expect(ops?.find((o) => o.task === 'monitor')?.rc).toBe(0);
     // The monitor Pacemaker ran is a real fence_fencer call that reached Fencer.
-    const monitors = lab.agentCalls(deviceNode).filter((c) => c.action === 'monitor');
-    expect(monitors.length).toBeGreaterThan(0);
-    expect(monitors.every((c) => c.exit === 0)).toBe(true);
-    expect(monitors[0]?.options.get('key_id')).toBe('pcmk');
-    expect(monitors[0]?.options.get('secret_file')).toBe(nodeSecretFile);
+    const monitor = lab
+      .agentCalls(deviceNode)
+      .filter((c) => c.action === 'monitor' && c.exit !== undefined)
+      .at(-1);
+    expect(monitor?.exit).toBe(0);
+    expect(monitor?.options.get('key_id')).toBe('pcmk');
+    expect(monitor?.options.get('secret_file')).toBe(nodeSecretFile);
     console.info(`[pacemaker] lab timings (ms): ${JSON.stringify(boot.timings)}`);
+  });
+
+  it('test/pacemaker/README.md shows the exact commands that configured this cluster', () => {
+    const readme = readFileSync(fileURLToPath(new URL('README.md', import.meta.url)), 'utf8');
+    for (const argv of pacemakerSetupCommands(boot.lab.fencer.urlForNodes, nodeSecretFile))
+      expect(readme).toContain(shellLine(argv));
   });
 
   it('the device carries meta failure-timeout, and the Dummy runs on one node', async () => {
@@ -88,7 +106,7 @@ describe('scenario a: the cluster forms with fence_fencer as its fence device', 
       '--resource',
       dummyId,
     ]);
-    expect(where).toContain(`is running on: ${boot.stable.dummyOn}`);
+    expect(where).toContain(`is running on: ${stable.dummyOn}`);
   });
 
   it('stonith_admin --metadata: the agent answer validates against metadata.rng; Pacemaker only adds start/stop', async () => {
