@@ -6,7 +6,8 @@ export const pacemakerTestPackages = [
   { name: 'pacemaker', why: 'pacemakerd and its daemons (fenced runs fence_fencer)' },
   { name: 'corosync', why: 'membership; its traffic is what a split brain cuts' },
   { name: 'pacemaker-cli-utils', why: 'crm_mon, cibadmin, crm_attribute, stonith_admin' },
-  { name: 'resource-agents', why: 'the OCF shell functions ocf:pacemaker:Dummy needs' },
+  { name: 'pacemaker-resource-agents', why: 'ocf:pacemaker:Dummy, the resource that moves' },
+  { name: 'resource-agents', why: 'the OCF shell functions the Dummy agent sources' },
   { name: 'openipmi', why: "ipmi_sim: each node's BMC, whose power-off kills the node" },
   { name: 'ipmitool', why: 'the IPMI client the relay runs' },
   { name: 'socat', why: "forwards the nodes' network to Fencer on loopback" },
@@ -28,7 +29,8 @@ const policyRcD = '/usr/sbin/policy-rc.d';
 export function ensurePacemakerPackages(log: (line: string) => void = () => {}): void {
   const names = pacemakerTestPackages.map((p) => p.name);
   if (missingPackages(names).length === 0) return;
-  const ours = !existsSync(policyRcD);
+  // Not root: ensureDebianPackages throws with the command to run.
+  const ours = process.getuid?.() === 0 && !existsSync(policyRcD);
   if (ours) {
     writeFileSync(
       policyRcD,
