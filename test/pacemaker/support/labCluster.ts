@@ -111,32 +111,49 @@ export interface Stable {
 
 /**
  * The steady state every scenario starts from: both nodes on and in one partition, the device
- * started and not failed, the Dummy running on exactly one node (in fact and in both views),
- * and Fencer holding both nodes as `member`.
+ * and the Dummy `Started` (not starting, not failed), the Dummy running on exactly one node (in
+ * fact and in both views), and Fencer holding both nodes as `member` — the same on two polls
+ * in a row, so a start or move in progress is not taken for the end state.
  */
 export async function waitStable(lab: Lab, timeoutMs = 120_000): Promise<Stable> {
   let why = '';
+  let previous = '';
   return waitFor(
     'a stable cluster',
     async () => {
       const views = await Promise.all(labNodes.map((n) => crmMon(lab, n)));
       if (!formed(views)) {
         why = 'not formed';
+        previous = '';
         return undefined;
       }
       const device = views.map((v) => (v ? runsOn(v, deviceId) : []));
-      const failed = views.some((v) => v?.resources.some((r) => r.failed));
+      const unsettled = views.some((v) =>
+        v?.resources.some((r) => r.failed || (r.active && r.role !== 'Started')),
+      );
       const dummy = views.map((v) => (v ? runsOn(v, dummyId) : []));
       const real = await dummyRunsOn(lab);
       const fencer = await fencerView(lab);
       const members = fencer.nodes.every((n) => n.state === 'member');
-      why = JSON.stringify({ device, failed, dummy, real, fencer: fencer.nodes });
+      why = JSON.stringify({ device, unsettled, dummy, real, fencer: fencer.nodes });
       const deviceOn = device[0]?.[0];
       const dummyOn = real[0];
-      if (failed || !members || !deviceOn || real.length !== 1 || !dummyOn) return undefined;
-      if (!device.every((d) => d.length === 1 && d[0] === deviceOn)) return undefined;
-      if (!dummy.every((d) => d.length === 1 && d[0] === dummyOn)) return undefined;
-      return { dc: views[0]?.dc ?? '', deviceOn, dummyOn };
+      const settled =
+        !unsettled &&
+        members &&
+        deviceOn !== undefined &&
+        dummyOn !== undefined &&
+        real.length === 1 &&
+        device.every((d) => d.length === 1 && d[0] === deviceOn) &&
+        dummy.every((d) => d.length === 1 && d[0] === dummyOn);
+      if (!settled || !deviceOn || !dummyOn) {
+        previous = '';
+        return undefined;
+      }
+      const stable = { dc: views[0]?.dc ?? '', deviceOn, dummyOn };
+      const seen = previous;
+      previous = JSON.stringify(stable);
+      return seen === previous ? stable : undefined;
     },
     { timeoutMs, intervalMs: 1000, detail: async () => why },
   );
