@@ -12,6 +12,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // The property and fuzz tests run thousands of cases: seconds, not milliseconds.
+          testTimeout: 30_000,
         },
       },
       {

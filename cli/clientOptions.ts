@@ -32,6 +32,8 @@ export function clientFrom(flags: ClientFlags): {
   secret: string;
 } {
   if (!flags.url) throw new UsageError('--url or FENCER_URL is required');
+  if (!/^https?:\/\/[^/]/.test(flags.url))
+    throw new UsageError(`--url ${flags.url}: must be an http:// or https:// URL`);
   if (!flags.keyId || !/^[^/]+\/[^/]+$/.test(flags.keyId))
     throw new UsageError('--key-id CLUSTER/NODE or admin/NAME is required');
   const secret = readSecret(flags.secretFile, process.env);

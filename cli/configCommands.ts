@@ -15,6 +15,7 @@ export function registerConfigCommands(program: Command): void {
       const loaded = loadConfigFile(file, { skipSecrets: Boolean(opts.skipSecrets) });
       const clusters = Object.entries(loaded.config.clusters);
       const nodes = clusters.reduce((sum, [, c]) => sum + Object.keys(c.nodes).length, 0);
+      for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${file}: valid (${clusters.length} cluster(s), ${nodes} node(s))\n`);
     });
   config

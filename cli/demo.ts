@@ -15,6 +15,7 @@ export async function prepareDemo(configFile: string): Promise<string[]> {
       Object.values(c.nodes).map((n) => n.key.secretRef),
     ),
     ...Object.values(loaded.config.admins).map((a) => a.secretRef),
+    ...Object.values(loaded.config.viewers).map((v) => v.secretRef),
   ];
   const created: string[] = [];
   for (const ref of refs) {

@@ -4,6 +4,7 @@ import { handleApiRequest } from '../core/api/router.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from '../core/api/types.ts';
 import { maxBodyBytes } from '../core/protocol/api.ts';
 import { problem } from '../core/protocol/problems.ts';
+import { handleUiRequest } from './uiRoutes.ts';
 
 const prefix = '/api';
 
@@ -46,6 +47,8 @@ export function createHttpHost(ctx: ApiContext): { server: Server; inFlight: () 
 }
 
 async function serve(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The operator dashboard (`/api/ui/`, and `/` redirects to it): static files, no API.
+  if (await handleUiRequest(req, res)) return;
   const raw = req.url ?? '/';
   if (raw !== prefix && !raw.startsWith(`${prefix}/`)) {
     send(res, {

@@ -9,11 +9,14 @@ import {
   storageNames,
 } from '../core/ledger/storage.ts';
 import type { Log } from '../core/log.ts';
+import { dispatchDue } from '../core/notifications/dispatcher.ts';
+import { runReadinessTick } from '../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { processFenceMessage, processPoisonMessage } from '../core/worker/fenceWorker.ts';
 import { sweep } from '../core/worker/sweeper.ts';
 import { type EmbeddedAzurite, startEmbeddedAzurite } from './embeddedAzurite.ts';
 import { createHttpHost, listen } from './httpHost.ts';
+import { startPeriodic } from './periodic.ts';
 import { startQueuePoller } from './queuePoller.ts';
 import { version } from './version.ts';
 
@@ -28,6 +31,8 @@ export interface LocalHostOptions {
   storagePrefix?: string;
   leaseMs?: number;
   sweepMs?: number;
+  /** How often the readiness checks look for due devices (their interval is per cluster). */
+  readinessTickMs?: number;
   drainMs?: number;
   clock?: Clock;
   policy?: FencePolicy;
@@ -67,6 +72,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   await ensureStorage(storage);
 
   let wakePoller = () => {};
+  let wakeNotifications = () => {};
   const runtime = createRuntime({
     loaded: options.loaded,
     storage,
@@ -79,6 +85,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     onEnqueue: (delayMs) => {
       if (delayMs === 0) wakePoller();
     },
+    onEvent: () => wakeNotifications(),
   });
   const poller = startQueuePoller({
     queue: storage.queue,
@@ -97,12 +104,35 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const http = createHttpHost(runtime);
   const port = await listen(http.server, options.port);
+  // Driver modules and SDKs load now, in the background, not on the first fence.
+  void runtime.drivers.warmUp(options.loaded.config);
+  const notifications = startPeriodic(
+    () =>
+      dispatchDue({
+        ...runtime,
+        hooks: options.loaded.config.notifications,
+        secret: options.loaded.secret,
+      }),
+    1_000,
+    log,
+    'notification dispatch',
+  );
+  wakeNotifications = notifications.wake;
+  const readinessTickMs = options.readinessTickMs ?? 5_000;
+  const readiness = startPeriodic(
+    () => runReadinessTick(runtime, readinessTickMs),
+    readinessTickMs,
+    log,
+    'readiness tick',
+  );
   return {
     port,
     url: `http://127.0.0.1:${port}/api`,
     runtime,
     async stop() {
       clearInterval(sweeper);
+      await readiness.stop();
+      await notifications.stop();
       const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeIdleConnections();
       await poller.stop(options.drainMs ?? 30_000);

@@ -2,12 +2,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
-import { registerConfigCommands } from './configCommands.ts';
-import { prepareDemo } from './demo.ts';
-import { registerImportCommand } from './importStonithConf.ts';
-import { registerOperatorCommands } from './operatorCommands.ts';
 import { sendReport } from './report.ts';
-import { serve } from './serve.ts';
+import { oneLine, processStartedAt } from './retry.ts';
 import { UsageError } from './usageError.ts';
 import { version } from './version.ts';
 
@@ -18,7 +14,10 @@ const integer = (min: number, max: number) => (value: string) => {
   return Number(value);
 };
 
-export function buildProgram(): Command {
+/** Set by `serve`: the process now belongs to the server, main's end is not the command's. */
+let serving = false;
+
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('fencer')
     .description('Fencer: one central, verified, audited fencing decision for HA clusters')
     .version(version)
@@ -35,7 +34,14 @@ export function buildProgram(): Command {
     .action(async (opts: { config?: string; port: number; dataDir?: string; demo?: boolean }) => {
       const config = opts.config ?? process.env.FENCER_CONFIG;
       if (!config) throw new UsageError('--config FILE or FENCER_CONFIG is required');
+      // Loaded here, not at the top: `fencer report` and fence paths start without the host's
+      // modules (about a second of a short --wait on a busy machine).
+      const [{ serve }, { prepareDemo }] = await Promise.all([
+        import('./serve.ts'),
+        import('./demo.ts'),
+      ]);
       if (opts.demo) await prepareDemo(config);
+      serving = true;
       await serve({ config, port: opts.port, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
     });
 
@@ -49,7 +55,12 @@ export function buildProgram(): Command {
     .option('--cluster <name>', 'cluster (must match the key id)')
     .option('--reason <text>', 'why the peer is suspected')
     .option('--event-id <id>', 'idempotency key (random by default, reused across retries)')
-    .option('--wait <seconds>', 'wait this long for the verdict', integer(0, 3600), 300)
+    .option(
+      '--wait <seconds>',
+      'wait this long for the verdict, retries included (0: return after the first answer, within 10 s)',
+      integer(0, 3600),
+      300,
+    )
     .option('--json', 'print the incident as JSON')
     .action(async (opts) => {
       const { url, keyId, secret } = clientFrom(opts);
@@ -63,6 +74,7 @@ export function buildProgram(): Command {
         secret,
         target: opts.target,
         waitSeconds: opts.wait,
+        startedAt: processStartedAt(),
         ...(opts.reason ? { reason: opts.reason } : {}),
         ...(opts.eventId ? { eventId: opts.eventId } : {}),
       });
@@ -70,20 +82,42 @@ export function buildProgram(): Command {
         process.stdout.write(
           `${JSON.stringify(result.incident ?? { code: result.code, message: result.message }, null, 2)}\n`,
         );
-      else process.stdout.write(`${result.message}\n`);
+      else if (result.exit === 0) process.stdout.write(`${result.message}\n`);
+      // Whatever went wrong is said on stderr, in one line, --json or not.
+      if (result.exit !== 0) process.stderr.write(`fencer: ${result.message}\n`);
       process.exitCode = result.exit;
     });
 
-  registerOperatorCommands(program);
-  registerImportCommand(program);
-  registerConfigCommands(program);
+  // `fencer report` runs in a failover hook against a deadline that counts from its start: it
+  // does not load the other commands' modules (config schema, importer, doctor), about a
+  // second of start-up on a busy machine.
+  if (argv[2] !== 'report') {
+    const [operator, readiness, importer, config] = await Promise.all([
+      import('./operatorCommands.ts'),
+      import('./readinessCommand.ts'),
+      import('./importStonithConf.ts'),
+      import('./configCommands.ts'),
+    ]);
+    operator.registerOperatorCommands(program);
+    readiness.registerReadinessCommand(program);
+    importer.registerImportCommand(program);
+    config.registerConfigCommands(program);
+  }
   return program;
 }
 
-/** Exit codes: 0 ok; 1 operation failed; 2 usage or invalid config; 3 wait timed out. */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Exit codes: 0 ok; 1 operation failed; 2 usage or invalid config; 3 wait timed out. Resolves
+ * to the code once the command is done, or to undefined when `serve` keeps the process running.
+ */
+export async function main(argv: string[]): Promise<number | undefined> {
+  await run(argv);
+  return serving ? undefined : Number(process.exitCode ?? 0);
+}
+
+async function run(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed its message (help and --version exit 0).
@@ -102,7 +136,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`fencer: ${errorMessage(err)}\n`);
+    process.stderr.write(`fencer: ${oneLine(errorMessage(err))}\n`);
     process.exitCode = 1;
   }
 }

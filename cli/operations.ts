@@ -1,5 +1,6 @@
 import type { ClusterView, Incident } from '../core/protocol/api.ts';
 import type { ApiAnswer, ApiClient } from './apiClient.ts';
+import { requestUntil, unreadable } from './retry.ts';
 
 /** An API answer that was not the success the caller needed; carries the problem code. */
 export class ApiProblem extends Error {
@@ -15,15 +16,54 @@ export class ApiProblem extends Error {
   }
 }
 
-function expect200<T>(answer: ApiAnswer): T {
+/** Thrown for a 200 whose body is not what the route answers (e.g. a proxy's own page). */
+export class UnreadableAnswer extends Error {
+  readonly code = 'unreadable-answer';
+  constructor(answer: ApiAnswer) {
+    super(unreadable(answer));
+    this.name = 'UnreadableAnswer';
+  }
+}
+
+function expect200<T>(answer: ApiAnswer, usable: (body: unknown) => boolean): T {
   if (answer.status !== 200) throw new ApiProblem(answer.status, answer.body);
+  if (!answer.json || !usable(answer.body)) throw new UnreadableAnswer(answer);
   return answer.body as T;
 }
 
+/**
+ * One request, or (with a deadline) retried until a usable answer or the deadline: a caller
+ * with a time budget (fence_fencer) gets every retry that budget allows.
+ */
+function call(
+  client: ApiClient,
+  request: { method: 'GET' | 'POST'; path: string; body?: unknown },
+  usable: (body: unknown) => boolean,
+  deadline: number | undefined,
+): Promise<ApiAnswer> {
+  return deadline === undefined
+    ? client.request(request.method, request.path, request.body)
+    : requestUntil(client, deadline, request, usable);
+}
+
+const isObject = (body: unknown): body is Record<string, unknown> =>
+  typeof body === 'object' && body !== null && !Array.isArray(body);
+const isClusterView = (body: unknown) =>
+  isObject(body) &&
+  Array.isArray(body.nodes) &&
+  body.nodes.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.state === 'string');
+const isIncidentList = (body: unknown) => isObject(body) && Array.isArray(body.incidents);
+const isUnfenceAnswer = (body: unknown) => isObject(body) && typeof body.node === 'string';
+
 const clusterPath = (cluster: string) => `/v1/clusters/${encodeURIComponent(cluster)}`;
 
-export async function getCluster(client: ApiClient, cluster: string): Promise<ClusterView> {
-  return expect200(await client.request('GET', clusterPath(cluster)));
+export async function getCluster(
+  client: ApiClient,
+  cluster: string,
+  deadline?: number,
+): Promise<ClusterView> {
+  const request = { method: 'GET', path: clusterPath(cluster) } as const;
+  return expect200(await call(client, request, isClusterView, deadline), isClusterView);
 }
 
 export async function listIncidents(
@@ -33,6 +73,7 @@ export async function listIncidents(
 ): Promise<Incident[]> {
   return expect200<{ incidents: Incident[] }>(
     await client.request('GET', `${clusterPath(cluster)}/incidents?limit=${limit}`),
+    isIncidentList,
   ).incidents;
 }
 
@@ -49,7 +90,14 @@ export async function unfenceNode(
   cluster: string,
   node: string,
   powerOn: boolean,
+  deadline?: number,
 ): Promise<UnfenceAnswer> {
-  const path = `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}/unfence`;
-  return expect200(await client.request('POST', path, powerOn ? { powerOn: true } : {}));
+  // Unfencing is idempotent (a member stays a member; powering on an on node changes nothing),
+  // so a retry after a lost answer is safe.
+  const request = {
+    method: 'POST',
+    path: `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}/unfence`,
+    body: powerOn ? { powerOn: true } : {},
+  } as const;
+  return expect200(await call(client, request, isUnfenceAnswer, deadline), isUnfenceAnswer);
 }

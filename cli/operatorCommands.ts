@@ -3,8 +3,9 @@ import { systemClock } from '../core/clock.ts';
 import { loadConfigFile } from '../core/config/load.ts';
 import type { ClusterView, Incident } from '../core/protocol/api.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
-import { type PathReport, runDoctor } from './doctor.ts';
+import type { PathReport } from './doctor.ts';
 import { getCluster, listIncidents, unfenceNode } from './operations.ts';
+import { readinessColour } from './readinessCommand.ts';
 import { type Style, stateColour, styleFor, table } from './table.ts';
 import { UsageError } from './usageError.ts';
 
@@ -13,23 +14,39 @@ const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
 
 export function nodesTable(view: ClusterView, style: Style): string {
   return table(
-    ['NODE', 'STATE', 'INCIDENT'],
-    view.nodes.map((n) => [n.name, stateColour(style, n.state), n.incidentId ?? '']),
+    ['NODE', 'STATE', 'READY', 'INCIDENT'],
+    view.nodes.map((n) => [
+      n.name,
+      stateColour(style, n.state),
+      readinessColour(style, n.readiness),
+      n.incidentId ?? '',
+    ]),
   );
 }
 
 export function incidentsTable(incidents: Incident[], style: Style): string {
   return table(
-    ['CREATED', 'INCIDENT', 'TARGET', 'STATE', 'REPORTERS', 'DETAIL'],
+    ['CREATED', 'INCIDENT', 'TARGET', 'STATE', 'REPORTERS', 'REFUSED', 'DETAIL'],
     incidents.map((i) => [
       i.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       i.incidentId,
       i.target,
       stateColour(style, i.state),
       i.reporters.join(','),
+      refusedSummary(i),
       i.refusal ? `${i.refusal.code}: ${i.refusal.detail}` : (i.attempts.at(-1)?.detail ?? ''),
     ]),
   );
+}
+
+/** `b:reporter-fenced×3`: who was refused, why, how often (the split-brain loser's side). */
+function refusedSummary(incident: Incident): string {
+  const counts = new Map<string, number>();
+  for (const r of incident.refusedReports ?? []) {
+    const key = `${r.reporter}:${r.code}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => (n > 1 ? `${key}×${n}` : key)).join(',') || '-';
 }
 
 export function registerOperatorCommands(program: Command): void {
@@ -126,12 +143,13 @@ export function registerOperatorCommands(program: Command): void {
       const file = opts.config ?? process.env.FENCER_CONFIG;
       if (!file) throw new UsageError('--config FILE or FENCER_CONFIG is required');
       const loaded = loadConfigFile(file, { skipSecrets: true });
-      if (opts.cluster && !(opts.cluster in loaded.config.clusters))
+      if (opts.cluster && !Object.hasOwn(loaded.config.clusters, opts.cluster))
         throw new UsageError(`no cluster ${opts.cluster} in ${file}`);
       const progress =
         process.stderr.isTTY && !opts.json
           ? (what: string) => process.stderr.write(`\r\u001b[2Kchecking ${what}`)
           : undefined;
+      const { runDoctor } = await import('./doctor.ts');
       const reports = await runDoctor({
         loaded,
         clock: systemClock,

@@ -18,10 +18,12 @@ const numberFrom = (value: string | undefined) => (value ? Number(value) : undef
 export async function serve(options: ServeOptions, env = process.env): Promise<void> {
   const log = createLogger('fencer');
   const loaded = loadConfigFile(options.config, { env });
+  for (const warning of loaded.warnings) log.warn({ config: options.config }, warning);
   const tuning = {
     leaseMs: numberFrom(env.FENCER_LEASE_MS),
     sweepMs: numberFrom(env.FENCER_SWEEP_MS),
     drainMs: numberFrom(env.FENCER_DRAIN_MS),
+    readinessTickMs: numberFrom(env.FENCER_READINESS_TICK_MS),
   };
   const host = await startLocalHost({
     loaded,

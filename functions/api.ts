@@ -55,6 +55,8 @@ const routes = [
   ['report', 'v1/clusters/{cluster}/reports', ['POST']],
   ['incident', 'v1/clusters/{cluster}/incidents/{incidentId}', ['GET']],
   ['incidents', 'v1/clusters/{cluster}/incidents', ['GET']],
+  ['clusters', 'v1/clusters', ['GET']],
+  ['clusterReadiness', 'v1/clusters/{cluster}/readiness', ['GET']],
   ['cluster', 'v1/clusters/{cluster}', ['GET']],
   ['unfence', 'v1/clusters/{cluster}/nodes/{node}/unfence', ['POST']],
 ] as const;

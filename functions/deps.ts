@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InvocationContext } from '@azure/functions';
 import { version } from '../cli/version.ts';
-import { loadConfigFile } from '../core/config/load.ts';
+import { type LoadedConfig, loadConfigFile } from '../core/config/load.ts';
 import {
   clientsFromConnectionString,
   clientsFromIdentity,
@@ -45,13 +45,46 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const secrets = { ...env };
   for (const name of unresolved) delete secrets[name];
   const configFile = resolve(appRoot(), readSetting(env, 'FENCER_CONFIG') ?? 'fencer.yaml');
-  const loaded = loadConfigFile(configFile, { env: secrets });
+  const loaded = withFenceIdentity(
+    loadConfigFile(configFile, { env: secrets }),
+    readSetting(env, 'FENCER_FENCE_CLIENT_ID'),
+  );
+  for (const warning of loaded.warnings) consoleLog.warn({ config: configFile }, warning);
   const storage = await storageClients(
     env,
     storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),
   );
   await ensureStorage(storage);
-  return createRuntime({ loaded, storage, log: consoleLog, version });
+  const runtime = createRuntime({ loaded, storage, log: consoleLog, version });
+  // Driver modules and SDKs load now, in the background, not on the first fence.
+  void runtime.drivers.warmUp(loaded.config);
+  return runtime;
+}
+
+/**
+ * The deployments give the app two user-assigned identities; the fence identity is named by
+ * FENCER_FENCE_CLIENT_ID. Every azure-vm device and aws-ec2 web identity that names no
+ * credential of its own uses it (instead of DefaultAzureCredential, which would read
+ * AZURE_CLIENT_ID or fall back to a system-assigned identity). A credential in fencer.yaml
+ * always wins.
+ */
+export function withFenceIdentity(
+  loaded: LoadedConfig,
+  clientId: string | undefined,
+): LoadedConfig {
+  if (!clientId) return loaded;
+  const config = structuredClone(loaded.config);
+  for (const cluster of Object.values(config.clusters)) {
+    for (const node of Object.values(cluster.nodes)) {
+      for (const device of node.levels.flat()) {
+        const vm = device['azure-vm'];
+        if (vm && !vm.credential) vm.credential = { managedIdentityClientId: clientId };
+        const aws = device['aws-ec2']?.credential;
+        if (aws && 'webIdentity' in aws) aws.webIdentity.managedIdentityClientId ??= clientId;
+      }
+    }
+  }
+  return { ...loaded, config };
 }
 
 async function storageClients(

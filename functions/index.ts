@@ -2,3 +2,6 @@
 import './api.ts';
 import './fenceWorker.ts';
 import './sweeper.ts';
+import './readiness.ts';
+import './notifications.ts';
+import './ui.ts';

@@ -2,7 +2,8 @@ import { FencerError } from '../core/errors.ts';
 
 /**
  * One app setting the Functions code reads. `deployment` says what infra/bicep and
- * infra/terraform do with it: `set` (both deployments set it), or why both leave it unset.
+ * infra/terraform do with it: `set` (both deployments set it), why both leave it unset, or
+ * why a deployment may set it only to the empty string (`blank`).
  * test/infra derives its "every setting is deployed" check from this table, so a setting the
  * code starts to read must be added here, and then to both deployments.
  */
@@ -10,7 +11,7 @@ export interface AppSetting {
   readonly description: string;
   /** The app refuses to start without it (or without one of its alternatives). */
   readonly required: boolean;
-  readonly deployment: 'set' | { readonly unset: string };
+  readonly deployment: 'set' | { readonly unset: string } | { readonly blank: string };
 }
 
 /**
@@ -35,11 +36,11 @@ export const appSettings = {
   },
   AzureWebJobsStorage: {
     description:
-      'Storage connection string (Azurite, or shared-key accounts). Takes precedence over the identity-based AzureWebJobsStorage__* settings, as in the Functions host.',
+      'Storage connection string (Azurite, or shared-key accounts). Takes precedence over the identity-based AzureWebJobsStorage__* settings, as in the Functions host, unless it carries no credential (an empty AccountKey and no SharedAccessSignature), which is ignored.',
     required: false,
     deployment: {
-      unset:
-        'the deployed storage account has shared-key access off; the app uses AzureWebJobsStorage__* with its managed identity',
+      blank:
+        "the deployed storage account has shared-key access off; the app uses AzureWebJobsStorage__* with its managed identity. Terraform's flex resource writes a connection string with an empty AccountKey (provider issues #29693, #29149), so that deployment sets it to the empty string, Microsoft's own workaround",
     },
   },
   AzureWebJobsStorage__accountName: {
@@ -72,9 +73,9 @@ export const appSettings = {
     required: false,
     deployment: 'set',
   },
-  AZURE_CLIENT_ID: {
+  FENCER_FENCE_CLIENT_ID: {
     description:
-      "Read by @azure/identity's DefaultAzureCredential, the default credential of the azure-vm driver and of aws-ec2 web-identity federation: the client id of the fencing identity.",
+      'Client id of the user-assigned fencing identity: the credential of every azure-vm device and aws-ec2 web identity in fencer.yaml that names none. An app-specific name, not AZURE_CLIENT_ID, which every DefaultAzureCredential of the app and the Functions host would also pick up (storage connections without __clientId among them).',
     required: false,
     deployment: 'set',
   },
@@ -106,7 +107,9 @@ export type StorageConnection =
  */
 export function storageConnection(env: NodeJS.ProcessEnv): StorageConnection {
   const connectionString = readSetting(env, 'AzureWebJobsStorage');
-  if (connectionString) return { kind: 'connection-string', connectionString };
+  if (connectionString && carriesCredential(connectionString)) {
+    return { kind: 'connection-string', connectionString };
+  }
   const account = readSetting(env, 'AzureWebJobsStorage__accountName');
   const tableServiceUri =
     readSetting(env, 'AzureWebJobsStorage__tableServiceUri') ??
@@ -119,7 +122,9 @@ export function storageConnection(env: NodeJS.ProcessEnv): StorageConnection {
       'storage-not-configured',
       account === undefined && (tableServiceUri || queueServiceUri)
         ? 'AzureWebJobsStorage__tableServiceUri and __queueServiceUri must both be set (or __accountName)'
-        : 'set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based)',
+        : connectionString
+          ? 'AzureWebJobsStorage carries no credential (no AccountKey, SAS or UseDevelopmentStorage) and AzureWebJobsStorage__accountName is not set'
+          : 'set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based)',
     );
   }
   const credentialSetting = readSetting(env, 'AzureWebJobsStorage__credential');
@@ -140,6 +145,24 @@ export function storageConnection(env: NodeJS.ProcessEnv): StorageConnection {
         ? { kind: 'default' }
         : { kind: 'managed-identity', ...(clientId ? { clientId } : {}) },
   };
+}
+
+/**
+ * Whether a connection string can authenticate at all: Azurite's shortcut, an account key or
+ * a SAS. `AccountName=x;AccountKey=;…` (what Terraform's flex resource writes for an identity
+ * connection) cannot, and must not shadow the identity-based settings.
+ */
+function carriesCredential(connectionString: string): boolean {
+  const parts = new Map<string, string>();
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  return (
+    parts.get('usedevelopmentstorage')?.toLowerCase() === 'true' ||
+    Boolean(parts.get('accountkey')) ||
+    Boolean(parts.get('sharedaccesssignature'))
+  );
 }
 
 function trimSlash(uri: string): string {

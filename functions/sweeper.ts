@@ -4,7 +4,10 @@ import { getRuntime, invocationLog } from './deps.ts';
 
 /**
  * Every 20 s: due settle/quorum transitions, fences whose worker died (resumed well within
- * the 60 s bound of DESIGN.md), lagging projections, expired replay entries.
+ * the 60 s bound of DESIGN.md), lagging projections, expired replay entries. Not
+ * `runOnStartup`: that would run it on every instance start and scale-out as well (the
+ * @azure/functions TimerOptions advise against it in production); the schedule alone keeps
+ * the 60 s bound.
  */
 export async function sweeperHandler(_timer: Timer, context: InvocationContext): Promise<void> {
   const runtime = await getRuntime();
@@ -13,4 +16,4 @@ export async function sweeperHandler(_timer: Timer, context: InvocationContext):
     context.info(JSON.stringify({ msg: 'sweep', ...result }));
 }
 
-app.timer('sweeper', { schedule: '*/20 * * * * *', runOnStartup: true, handler: sweeperHandler });
+app.timer('sweeper', { schedule: '*/20 * * * * *', handler: sweeperHandler });

@@ -1,13 +1,14 @@
 import { type NonceStore, type SignedRequest, verifySignedRequest } from '../core/auth/verify.ts';
-import type { Clock } from '../core/clock.ts';
+import { type Clock, timeoutSignal } from '../core/clock.ts';
 import { fromZodIssues } from '../core/config/issues.ts';
-import { ProblemError } from '../core/protocol/problems.ts';
-import { relayActionRequest } from '../core/protocol/relay.ts';
+import { ProblemError, problem } from '../core/protocol/problems.ts';
+import { type RelayActionRequest, relayActionRequest } from '../core/protocol/relay.ts';
 import { auditAction, type Logger } from './audit.ts';
 import type { RelayRuntimeConfig, ResolvedTarget } from './config.ts';
 import type { PowerExecutor } from './executors/types.ts';
 import type { IdempotencyStore } from './idempotency.ts';
-import { runAction } from './runAction.ts';
+import { type ActionOutcome, answerMarginMs, pacing, runAction } from './runAction.ts';
+import { type ActionScheduler, deviceOf, NotStartedError } from './scheduler.ts';
 
 export interface ActionContext {
   /** The configuration this request started with; a reload does not change it mid-action. */
@@ -15,6 +16,7 @@ export interface ActionContext {
   clock: Clock;
   nonces: NonceStore;
   idempotency: IdempotencyStore;
+  scheduler: ActionScheduler;
   logger: Logger;
   executorFor(target: ResolvedTarget): PowerExecutor;
 }
@@ -59,8 +61,19 @@ export async function handleAction(ctx: ActionContext, signed: SignedRequest): P
       `target ${JSON.stringify(request.target)} is not in this relay's targets`,
     );
   }
+  // Admission: a new action past the cap is refused before it is remembered, so a retry of
+  // the same requestId is judged afresh. (A repeat of a known one joins it, whatever the load.)
+  if (!ctx.idempotency.knows(keyId, request.requestId) && ctx.scheduler.isFull()) {
+    const { running, waiting } = ctx.scheduler.load();
+    throw new ProblemError(
+      'unavailable',
+      `the relay has ${running + waiting} actions in flight (limits.maxQueuedActions); retry shortly`,
+      { retryable: true, retryAfter: 1 },
+    );
+  }
+  const arrivedAt = ctx.clock.now();
   const begun = ctx.idempotency.begin(keyId, request, () =>
-    runAction(request, ctx.executorFor(target), ctx.clock),
+    scheduleAction(ctx, request, target, arrivedAt),
   );
   if (begun.kind === 'conflict') {
     throw new ProblemError(
@@ -83,4 +96,56 @@ export async function handleAction(ctx: ActionContext, signed: SignedRequest): P
   return outcome.ok
     ? { status: 200, body: outcome.response, headers }
     : { status: outcome.problem.status, body: outcome.problem, headers };
+}
+
+/**
+ * Queues the action behind earlier ones on the same device (scheduler.ts). An action whose
+ * deadline passes while it waits is answered 504 and never started: its caller has moved on.
+ */
+async function scheduleAction(
+  ctx: ActionContext,
+  request: RelayActionRequest,
+  target: ResolvedTarget,
+  arrivedAt: number,
+): Promise<ActionOutcome> {
+  const device = deviceOf(target);
+  const ahead = ctx.scheduler.ahead(device);
+  if (ahead > 0) {
+    ctx.logger.info(
+      { requestId: request.requestId, target: request.target, ahead },
+      `${request.action} ${request.target}: queued behind ${ahead} action(s) on its device`,
+    );
+  }
+  const waitMs = request.deadlineMs - answerMarginMs(request.deadlineMs) - pacing.minCallMs;
+  const wait = timeoutSignal(ctx.clock, Math.max(0, waitMs));
+  try {
+    return await ctx.scheduler.submit(
+      device,
+      () => {
+        wait.cancel();
+        return runAction(request, ctx.executorFor(target), ctx.clock, arrivedAt);
+      },
+      wait.signal,
+    );
+  } catch (err) {
+    if (!(err instanceof NotStartedError)) throw err;
+    const elapsedMs = ctx.clock.now() - arrivedAt;
+    return {
+      ok: false,
+      problem: problem(
+        'deadline-exceeded',
+        `not started within ${request.deadlineMs} ms: waited ${elapsedMs} ms behind earlier actions (on its device, or for one of limits.maxRunningActions)`,
+        {
+          requestId: request.requestId,
+          target: request.target,
+          action: request.action,
+          elapsedMs,
+          steps: [],
+          retryable: true,
+        },
+      ),
+    };
+  } finally {
+    wait.cancel();
+  }
 }

@@ -76,19 +76,46 @@ export const vmwareCmdOptions = z.strictObject({
   command: path.default('vmware-cmd'),
 });
 
-export const esxcliOptions = z.strictObject({
-  server: z.string().min(1),
-  user: z.string().min(1),
-  password: secretRef,
-  worldId: z.number().int().positive(),
-  /** `--thumbprint` of the host's certificate, for hosts without a trusted certificate. */
-  thumbprint: z
-    .string()
-    .regex(/^[0-9A-Fa-f:]+$/)
-    .optional(),
-  callTimeoutMs: callTimeoutMs.default(30_000),
-  command: path.default('esxcli'),
-});
+/**
+ * How an esxcli target finds its VM in `esxcli vm process list` (running VMs only): by display
+ * name or by .vmx path exactly as the list's `Config File` shows it.
+ */
+export const esxcliVm = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    vmx: z
+      .string()
+      .regex(/\.vmx$/, 'must end in .vmx')
+      .optional(),
+  })
+  .refine((vm) => (vm.name === undefined) !== (vm.vmx === undefined), {
+    message: 'vm needs exactly one of name, vmx',
+  });
+
+/**
+ * `vm` verifies: the VM's current world id is looked up for the kill, and it reads off only
+ * when no running process has that name/vmx. `worldId` alone (LifeKeeper's stonith.conf) is
+ * accepted but cannot be verified: world ids change at every power-on, so its absence from the
+ * list reads unknown.
+ */
+export const esxcliOptions = z
+  .strictObject({
+    server: z.string().min(1),
+    user: z.string().min(1),
+    password: secretRef,
+    vm: esxcliVm.optional(),
+    worldId: z.number().int().positive().optional(),
+    /** `--thumbprint` of the host's certificate, for hosts without a trusted certificate. */
+    thumbprint: z
+      .string()
+      .regex(/^[0-9A-Fa-f:]+$/)
+      .optional(),
+    callTimeoutMs: callTimeoutMs.default(30_000),
+    command: path.default('esxcli'),
+  })
+  .refine((o) => o.vm !== undefined || o.worldId !== undefined, {
+    message: 'esxcli needs vm: { name } or vm: { vmx } (worldId alone cannot be verified)',
+  });
 
 export const targetKinds = ['ipmi', 'vsphere', 'vmware-cmd', 'esxcli'] as const;
 export type TargetKind = (typeof targetKinds)[number];
@@ -111,6 +138,19 @@ export const relayTarget = z
     }
   });
 
+/**
+ * What the relay takes on at once. Connections past `maxConnections` are closed as they come
+ * (it is also kept within the process's open-file limit); actions run one at a time per device
+ * and at most `maxRunningActions` at once; past `maxQueuedActions` (running + waiting) a new
+ * action is answered 503 `unavailable` (retryable).
+ */
+export const relayLimits = z.strictObject({
+  maxConnections: z.number().int().min(4).max(65_536).default(128),
+  maxRunningActions: z.number().int().min(1).max(256).default(8),
+  maxQueuedActions: z.number().int().min(1).max(10_000).default(64),
+});
+export type RelayLimits = z.infer<typeof relayLimits>;
+
 export const relayYaml = z.strictObject({
   listen,
   tls: relayTls,
@@ -120,6 +160,7 @@ export const relayYaml = z.strictObject({
   targets: z.record(name, relayTarget),
   /** How long a finished action's answer is kept for a repeated requestId. */
   idempotencySeconds: z.number().int().min(60).max(86_400).default(900),
+  limits: relayLimits.prefault({}),
 });
 
 export type RelayYaml = z.infer<typeof relayYaml>;
@@ -130,11 +171,12 @@ export type VmwareCmdOptions = z.infer<typeof vmwareCmdOptions>;
 export type EsxcliOptions = z.infer<typeof esxcliOptions>;
 
 /** A target with its secrets resolved and its files read; what executors are built from. */
-export type ResolvedTarget =
+export type ResolvedTarget = { name: string } & (
   | { kind: 'ipmi'; options: IpmiOptions; password: string; kg?: string }
   | { kind: 'vsphere'; options: VsphereOptions; password: string; ca?: Buffer }
   | { kind: 'vmware-cmd'; options: VmwareCmdOptions; password: string }
-  | { kind: 'esxcli'; options: EsxcliOptions; password: string };
+  | { kind: 'esxcli'; options: EsxcliOptions; password: string }
+);
 
 /** The relay's configuration as the server uses it: validated, secrets resolved, files read. */
 export interface RelayRuntimeConfig {
@@ -145,6 +187,9 @@ export interface RelayRuntimeConfig {
   keys: ReadonlyMap<string, string>;
   targets: ReadonlyMap<string, ResolvedTarget>;
   idempotencyMs: number;
+  limits: RelayLimits;
+  /** What loads but an operator should fix (logged at start and on reload). */
+  warnings: string[];
 }
 
 export function parseListen(value: string): { host: string; port: number } {

@@ -13,13 +13,24 @@ export type ExecErrorCode =
   | 'not-installed'
   | 'unsupported'
   | 'protocol'
+  /** The relay itself is out of file descriptors, processes or memory: the caller retries. */
+  | 'resources'
   | 'failed';
 
 const retryableCodes: ReadonlySet<ExecErrorCode> = new Set([
   'busy',
   'timeout',
   'unreachable',
+  'resources',
   'failed',
+]);
+
+/** errno codes of a relay that ran out of something: not the device's fault, gone later. */
+export const resourceErrnos: ReadonlySet<string> = new Set([
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'ENOMEM',
 ]);
 
 export class ExecError extends FencerError {

@@ -72,6 +72,12 @@ export class IdempotencyStore {
     return { kind: 'new', outcome: entry.outcome };
   }
 
+  /** True when this requestId has an entry (running or finished, not expired). */
+  knows(keyId: string, requestId: string): boolean {
+    const entry = this.entries.get(`${keyId}\n${requestId}`);
+    return entry !== undefined && !this.expired(entry, this.clock.now());
+  }
+
   /** Actions still running (for a graceful stop). */
   running(): Promise<ActionOutcome>[] {
     return [...this.entries.values()]

@@ -67,6 +67,7 @@ export function resolveRelayConfig(
     }
   };
 
+  const warnings: string[] = [];
   const keys = new Map<string, string>();
   for (const [keyName, ref] of Object.entries(yaml.keys)) {
     const value = secret(ref.secretRef, ['keys', keyName]);
@@ -77,7 +78,12 @@ export function resolveRelayConfig(
   const targets = new Map<string, ResolvedTarget>();
   for (const [targetName, target] of Object.entries(yaml.targets)) {
     const resolved = resolveTarget(target, ['targets', targetName], secret, readPem);
-    if (resolved) targets.set(targetName, resolved);
+    if (resolved) targets.set(targetName, { name: targetName, ...resolved });
+    if (target.esxcli && !target.esxcli.vm) {
+      warnings.push(
+        `targets.${targetName}.esxcli: worldId alone cannot be verified (its absence from esxcli vm process list reads unknown); add vm: { name: <display name> } or vm: { vmx }`,
+      );
+    }
   }
   const tls = {
     cert: readPem(yaml.tls.cert, ['tls', 'cert']),
@@ -92,6 +98,8 @@ export function resolveRelayConfig(
     keys,
     targets,
     idempotencyMs: yaml.idempotencySeconds * 1000,
+    limits: yaml.limits,
+    warnings,
   };
 }
 
@@ -100,7 +108,7 @@ function resolveTarget(
   path: PropertyKey[],
   secret: (ref: string, p: PropertyKey[]) => string,
   readPem: (value: string, p: PropertyKey[]) => Buffer,
-): ResolvedTarget | undefined {
+): DistributiveOmit<ResolvedTarget, 'name'> | undefined {
   if (target.ipmi) {
     const o = target.ipmi;
     const p = [...path, 'ipmi'];
@@ -138,3 +146,5 @@ function resolveTarget(
 export function secretsOf(target: ResolvedTarget): string[] {
   return target.kind === 'ipmi' && target.kg ? [target.password, target.kg] : [target.password];
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -35,11 +35,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exit(err instanceof ConfigError ? 2 : 1);
   }
   if (options.check) {
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(
       `${config.file}: ok (${config.targets.size} target(s), ${config.keys.size} key(s))\n`,
     );
     return;
   }
+  for (const warning of config.warnings) logger.warn(warning);
 
   const server = new RelayServer(config, {
     clock: systemClock,
@@ -56,7 +58,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   process.on('SIGHUP', () => {
     try {
-      server.reload(loadRelayConfig(file));
+      const next = loadRelayConfig(file);
+      for (const warning of next.warnings) logger.warn(warning);
+      server.reload(next);
     } catch (err) {
       logger.error({ err: errorMessage(err) }, 'reload failed; the running config stays in force');
     }

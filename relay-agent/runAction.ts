@@ -1,9 +1,9 @@
 import { type Clock, timeoutSignal } from '../core/clock.ts';
-import type { PowerState } from '../core/drivers/types.ts';
+import type { PowerState } from '../core/protocol/power.ts';
 import { type Problem, problem } from '../core/protocol/problems.ts';
 import type { RelayActionRequest, RelayActionResponse, RelayStep } from '../core/protocol/relay.ts';
-import { ExecError } from './errors.ts';
-import type { CallContext, PowerExecutor } from './executors/types.ts';
+import { ExecError, resourceErrnos } from './errors.ts';
+import type { CallContext, PowerExecutor, PowerReading } from './executors/types.ts';
 
 /** An action's result: an answer (verified or not), or a problem (the command never landed). */
 export type ActionOutcome =
@@ -36,19 +36,20 @@ export async function runAction(
   request: RelayActionRequest,
   executor: PowerExecutor,
   clock: Clock,
+  /** When the request arrived: time spent waiting for the device counts against the deadline. */
+  startedAt = clock.now(),
 ): Promise<ActionOutcome> {
-  const startedAt = clock.now();
-  const margin = Math.min(500, Math.floor(request.deadlineMs / 10));
-  const deadlineAt = startedAt + request.deadlineMs - margin;
+  const deadlineAt = startedAt + request.deadlineMs - answerMarginMs(request.deadlineMs);
   const steps: RelayStep[] = [];
-  const answer = (powerState: PowerState, verified: boolean): ActionOutcome => ({
+  const answer = (reading: PowerReading, verified: boolean): ActionOutcome => ({
     ok: true,
     response: {
       requestId: request.requestId,
       target: request.target,
       action: request.action,
-      powerState,
+      powerState: reading.state,
       verified,
+      ...(reading.detail !== undefined ? { detail: reading.detail } : {}),
       elapsedMs: clock.now() - startedAt,
       steps,
     },
@@ -69,7 +70,9 @@ export async function runAction(
         });
       } catch (err) {
         const error = asExecError(err);
-        if (!error.retryable) throw error;
+        // Out of file descriptors or processes here: answer at once (retryable), so the
+        // caller retries later instead of this request holding on to what is short.
+        if (!error.retryable || error.code === 'resources') throw error;
         if (clock.now() + delay >= deadlineAt) throw new DeadlineError(`${what}: ${error.message}`);
         await clock.sleep(delay);
         delay = Math.min(pacing.maxRetryMs, delay * 2);
@@ -81,14 +84,14 @@ export async function runAction(
 
   try {
     if (request.action === 'status') {
-      const state = await attempt('power status', (call) => executor.powerState(call));
-      return answer(state, state !== 'unknown');
+      const reading = await attempt('power status', (call) => executor.powerState(call));
+      return answer(reading, reading.state !== 'unknown');
     }
     const wanted: PowerState = request.action;
     await attempt(`power ${wanted}`, (call) =>
       wanted === 'off' ? executor.powerOff(call) : executor.powerOn(call),
     );
-    let last: PowerState = 'unknown';
+    let last: PowerReading = { state: 'unknown', detail: 'no power state read yet' };
     let delay: number = pacing.firstPollMs;
     for (;;) {
       try {
@@ -98,7 +101,7 @@ export async function runAction(
         // what was last seen.
         if (err instanceof DeadlineError || !asExecError(err).retryable) break;
       }
-      if (last === wanted) return answer(last, true);
+      if (last.state === wanted) return answer(last, true);
       if (clock.now() + delay >= deadlineAt) break;
       await clock.sleep(delay);
       delay = Math.min(pacing.maxPollMs, Math.round(delay * 1.5));
@@ -141,6 +144,11 @@ export async function runAction(
   }
 }
 
+/** The part of a deadline kept for answering, so the caller never times out first. */
+export function answerMarginMs(deadlineMs: number): number {
+  return Math.min(500, Math.floor(deadlineMs / 10));
+}
+
 class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
@@ -151,6 +159,11 @@ function asExecError(err: unknown): ExecError {
   // An aborted call (our own per-call timer) is a timeout like any other.
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return new ExecError('timeout', err.message, { cause: err });
+  // e.g. EMFILE from the temporary password file of ipmitool's `-f`.
+  if (resourceErrnos.has((err as NodeJS.ErrnoException | undefined)?.code ?? ''))
+    return new ExecError('resources', err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
   return new ExecError('failed', err instanceof Error ? err.message : String(err), {
     cause: err,
     retryable: false,

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { ExecError } from './errors.ts';
+import { ExecError, resourceErrnos } from './errors.ts';
 
 /**
  * One process run. There is no shell anywhere: `file` is executed with `args` as its argv, so
@@ -51,15 +51,21 @@ export function createProcessRunner(
     run: (request) =>
       new Promise<RunResult>((resolve, reject) => {
         const startedAt = clock.now();
-        const child = spawn(request.file, [...request.args], {
-          env: { ...request.env },
-          shell: false,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
         let stdout = '';
         let stderr = '';
         let timedOut = false;
         let settled = false;
+        let child: ChildProcess;
+        try {
+          child = spawn(request.file, [...request.args], {
+            env: { ...request.env },
+            shell: false,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+        } catch (err) {
+          reject(spawnError(request.file, err));
+          return;
+        }
         const kill = () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         };
@@ -71,17 +77,24 @@ export function createProcessRunner(
           Math.max(1, request.timeoutMs),
         );
         const onAbort = () => kill();
-        request.signal?.addEventListener('abort', onAbort, { once: true });
-        if (request.signal?.aborted) kill();
         const done = () => {
           clearTimeout(timer);
           request.signal?.removeEventListener('abort', onAbort);
           settled = true;
         };
-        child.stdout.on('data', (chunk: Buffer) => {
+        // Before touching stdio: out of file descriptors, spawn returns a child without its
+        // pipes and emits 'error' on the next tick; an 'error' nobody listens to kills the relay.
+        child.on('error', (err: NodeJS.ErrnoException) => {
+          if (settled) return;
+          done();
+          reject(spawnError(request.file, err));
+        });
+        request.signal?.addEventListener('abort', onAbort, { once: true });
+        if (request.signal?.aborted) kill();
+        child.stdout?.on('data', (chunk: Buffer) => {
           if (stdout.length < maxOutputBytes) stdout += chunk.toString('utf8');
         });
-        child.stderr.on('data', (chunk: Buffer) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
           if (stderr.length < maxOutputBytes) stderr += chunk.toString('utf8');
         });
         child.on('spawn', () => {
@@ -92,12 +105,6 @@ export function createProcessRunner(
             envNames: Object.keys(request.env),
             timeoutMs: request.timeoutMs,
           });
-        });
-        child.on('error', (err: NodeJS.ErrnoException) => {
-          if (settled) return;
-          done();
-          const code = err.code === 'ENOENT' || err.code === 'EACCES' ? 'not-installed' : 'failed';
-          reject(new ExecError(code, `cannot run ${request.file}: ${err.message}`, { cause: err }));
         });
         child.on('close', (exitCode, signal) => {
           if (settled) return;
@@ -113,6 +120,18 @@ export function createProcessRunner(
         });
       }),
   };
+}
+
+/**
+ * Why a program could not be started: not installed (no retry helps), or the relay is out of
+ * file descriptors / processes / memory (`resources`: the caller retries), or else `failed`.
+ */
+export function spawnError(file: string, err: unknown): ExecError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = `cannot run ${file}: ${err instanceof Error ? err.message : String(err)}`;
+  if (code === 'ENOENT' || code === 'EACCES') return new ExecError('not-installed', message);
+  if (resourceErrnos.has(code)) return new ExecError('resources', message, { cause: err });
+  return new ExecError('failed', message, { cause: err });
 }
 
 /** Wraps a runner and keeps every request's argv and environment *names* (tests, audits). */

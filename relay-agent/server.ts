@@ -6,15 +6,17 @@ import { MemoryNonceStore } from '../core/auth/verify.ts';
 import type { Clock } from '../core/clock.ts';
 import { type Problem, ProblemError, problem } from '../core/protocol/problems.ts';
 import packageJson from '../package.json' with { type: 'json' };
-import { type HttpAnswer, handleAction } from './actions.ts';
+import { handleAction } from './actions.ts';
 import type { Logger } from './audit.ts';
 import type { RelayRuntimeConfig, ResolvedTarget } from './config.ts';
 import { createExecutor } from './executors/createExecutor.ts';
 import type { PowerExecutor } from './executors/types.ts';
+import { headersOf, readBody, send } from './http.ts';
 import { IdempotencyStore } from './idempotency.ts';
+import { connectionBudget, openFileLimit } from './limits.ts';
+import { LogLimiter, truncate } from './logLimiter.ts';
 import type { Runner } from './runner.ts';
-
-export const maxBodyBytes = 16 * 1024;
+import { ActionScheduler } from './scheduler.ts';
 
 export interface RelayServerDeps {
   clock: Clock;
@@ -36,7 +38,13 @@ export class RelayServer {
   private readonly server: Server;
   private readonly nonces: MemoryNonceStore;
   private readonly idempotency: IdempotencyStore;
+  private readonly scheduler: ActionScheduler;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Floods are logged as a few lines and a count, never a line per connection or request. */
+  private readonly refusals: LogLimiter;
+  private readonly drops: LogLimiter;
+  private readonly serverErrors: LogLimiter;
+  private readonly nofile = openFileLimit();
 
   constructor(
     config: RelayRuntimeConfig,
@@ -45,16 +53,57 @@ export class RelayServer {
     this.config = config;
     this.nonces = new MemoryNonceStore(() => deps.clock.now());
     this.idempotency = new IdempotencyStore(deps.clock, config.idempotencyMs);
+    this.scheduler = new ActionScheduler(config.limits);
+    this.refusals = new LogLimiter(deps.logger, deps.clock, 'refused requests');
+    this.drops = new LogLimiter(deps.logger, deps.clock, 'connections closed at the limit');
+    this.serverErrors = new LogLimiter(deps.logger, deps.clock, 'server errors');
     // A client certificate is always asked for but checked by the handler, so that adding or
     // removing tls.clientCa takes effect on reload without a restart.
     this.server = createServer(
-      { ...secureContextOf(config), requestCert: true, rejectUnauthorized: false },
+      {
+        ...secureContextOf(config),
+        requestCert: true,
+        rejectUnauthorized: false,
+        // A connection that never completes its TLS handshake is closed after this long.
+        handshakeTimeout: 10_000,
+        // How often headersTimeout/requestTimeout are enforced (Node's default is 30 s).
+        connectionsCheckingInterval: 2_000,
+      },
       (req, res) => this.track(this.handle(req, res)),
     );
     // Receiving a request (headers and 16 KiB of body) is quick; answering may take up to the
     // action's deadlineMs, which these timeouts do not cover.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
+    this.server.keepAliveTimeout = 5_000;
+    this.applyConnectionLimit(config);
+    // Past maxConnections Node closes new connections as they come ('drop'). An accept that
+    // fails (EMFILE) is an 'error' of the server: without a listener it would end the process.
+    this.server.on('drop', (data) =>
+      this.drops.log(() =>
+        deps.logger.warn(
+          { remote: data?.remoteAddress, maxConnections: this.server.maxConnections },
+          'connection closed: the relay holds limits.maxConnections connections',
+        ),
+      ),
+    );
+    this.server.on('error', (err: NodeJS.ErrnoException) =>
+      this.serverErrors.log(() =>
+        deps.logger.error({ code: err.code }, `server error: ${err.message}`),
+      ),
+    );
+  }
+
+  /** maxConnections within what the open-file limit can hold (limits.ts), warned when lowered. */
+  private applyConnectionLimit(config: RelayRuntimeConfig): void {
+    const budget = connectionBudget(config.limits, this.nofile);
+    this.server.maxConnections = budget.maxConnections;
+    if (budget.lowered) {
+      this.deps.logger.warn(
+        { maxConnections: budget.maxConnections, openFileLimit: this.nofile },
+        `limits.maxConnections ${config.limits.maxConnections} lowered to ${budget.maxConnections}: the open-file limit is ${this.nofile} (raise LimitNOFILE)`,
+      );
+    }
   }
 
   /** Listens on the configured address; resolves with the URL and logs it when ready. */
@@ -79,6 +128,8 @@ export class RelayServer {
     const before = this.config;
     this.server.setSecureContext(secureContextOf(next));
     this.idempotency.setTtl(next.idempotencyMs);
+    this.scheduler.setLimits(next.limits);
+    this.applyConnectionLimit(next);
     this.config = next;
     if (before.listen.host !== next.listen.host || before.listen.port !== next.listen.port) {
       this.deps.logger.warn('listen changed in the config: it takes effect after a restart');
@@ -93,6 +144,7 @@ export class RelayServer {
     await Promise.allSettled([...this.inFlight, ...this.idempotency.running()]);
     this.server.closeAllConnections();
     await closed;
+    for (const limiter of [this.refusals, this.drops, this.serverErrors]) limiter.flush();
   }
 
   private track(work: Promise<void>): void {
@@ -109,7 +161,9 @@ export class RelayServer {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed('GET');
         return send(res, { status: 200, body: { status: 'ok', version: packageJson.version } });
       }
-      if (route !== '/v1/actions') throw new ProblemError('not-found', `no route ${route}`);
+      if (route !== '/v1/actions') {
+        throw new ProblemError('not-found', `no route ${truncate(route ?? '', 256)}`);
+      }
       if (req.method !== 'POST') throw notAllowed('POST');
       if (config.tls.clientCa && !(req.socket as TLSSocket).authorized) {
         throw new ProblemError(
@@ -124,6 +178,7 @@ export class RelayServer {
           clock: this.deps.clock,
           nonces: this.nonces,
           idempotency: this.idempotency,
+          scheduler: this.scheduler,
           logger: this.deps.logger,
           executorFor:
             this.deps.executorFor ??
@@ -139,16 +194,25 @@ export class RelayServer {
       send(res, answer);
     } catch (err) {
       const answer = err instanceof ProblemError ? err.problem : internal(err, this.deps.logger);
-      // Every refusal is on record (a probe for targets, a wrong key, a replay).
-      this.deps.logger.warn(
-        { refused: answer.code, method: req.method, path, remote: req.socket?.remoteAddress },
-        answer.detail,
+      // Refusals are on record (a probe for targets, a wrong key, a replay), but a flood of
+      // them is a few lines and a count, with what came from the wire cut short.
+      this.refusals.log(() =>
+        this.deps.logger.warn(
+          {
+            refused: answer.code,
+            method: truncate(req.method ?? '', 16),
+            path: truncate(path, 256),
+            remote: req.socket?.remoteAddress,
+          },
+          truncate(answer.detail, 512),
+        ),
       );
       send(res, {
         status: answer.status,
         body: answer,
         headers: {
           ...(answer['allow'] ? { Allow: String(answer['allow']) } : {}),
+          ...(answer['retryAfter'] ? { 'Retry-After': String(answer['retryAfter']) } : {}),
           // The rest of an oversized body is not read: this connection cannot be reused.
           ...(answer.code === 'payload-too-large' ? { Connection: 'close' } : {}),
         },
@@ -173,57 +237,4 @@ function notAllowed(allow: string): ProblemError {
 function internal(err: unknown, logger: Logger): Problem {
   logger.error({ err }, 'unexpected error while handling a request');
   return problem('internal-error', 'unexpected error; see the relay log');
-}
-
-function headersOf(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-/**
- * Reads at most 16 KiB. Past that it stops reading without destroying the request (a destroyed
- * socket could not carry the 413 answer); the answer then closes the connection.
- */
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
-
-function tooLarge(): ProblemError {
-  return new ProblemError('payload-too-large', `the body is larger than ${maxBodyBytes} bytes`);
-}
-
-function send(res: ServerResponse, answer: HttpAnswer): void {
-  if (res.headersSent) return;
-  const isProblem = answer.status >= 400;
-  const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    'Content-Type': isProblem ? 'application/problem+json' : 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...answer.headers,
-  });
-  res.end(text);
 }

@@ -1,15 +1,19 @@
 // Bundles the Azure Functions app: dist/functions/index.js (+ lazily loaded chunks), ESM for
 // Node 20. The cloud SDKs land in their own chunks, loaded only when a target of that kind is
-// fenced, so a cold start loads the entry alone.
+// fenced, so a cold start loads the entry alone. The operator dashboard goes beside it
+// (dist/ui), where functions/ui.ts looks for it.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// `node scripts/build.mjs [OUTDIR]`: the bench builds into a folder of its own.
+const outdir = process.argv[2] ?? 'dist/functions';
 const result = await build({
   entryPoints: { index: 'functions/index.ts' },
-  // `node scripts/build.mjs [OUTDIR]`: the bench builds into a folder of its own.
-  outdir: process.argv[2] ?? 'dist/functions',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -33,3 +37,12 @@ const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
 console.log(
   `dist/functions: entry ${Math.round((entry?.[1].bytes ?? 0) / 1024)} KiB, ${outputs.length} files, ${Math.round(total / 1024)} KiB in all`,
 );
+
+// The dashboard beside the default bundle only: a bench build into a folder of its own (which
+// times the entry's cold start) must not replace dist/ui under a package build.
+if (!process.argv[2]) {
+  const { writeUi } = await tsImport('../ui/bundle.ts', import.meta.url);
+  const uiDir = join(dirname(outdir), 'ui');
+  const uiFiles = await writeUi(uiDir);
+  console.log(`${uiDir}: ${uiFiles.join(', ')}`);
+}

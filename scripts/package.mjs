@@ -3,6 +3,7 @@
 // the Functions app (Flex Consumption one-deploy, or a run-from-package blob on Premium):
 //   dist/functions/*.js   the esbuild bundle (entry + lazily loaded SDK chunks; no source maps:
 //                         the host does not use them and they would triple the download)
+//   dist/ui/*             the operator dashboard (index.html, hashed script, stylesheet, icon)
 //   host.json             as in the repo
 //   package.json          name, version, type: module, main → the bundle; no dependencies, all
 //                         is bundled and @azure/functions-core is provided by the Node worker
@@ -54,6 +55,11 @@ for (const entry of readdirSync(bundleDir, { recursive: true, withFileTypes: tru
   files.push({ name: relative(root, path).split('\\').join('/'), data: readFileSync(path) });
 }
 if (!files.some((f) => f.name === main)) throw new Error(`${main} is missing: run the build`);
+const uiDir = join(root, 'dist', 'ui');
+for (const name of readdirSync(uiDir).sort())
+  files.push({ name: `dist/ui/${name}`, data: readFileSync(join(uiDir, name)) });
+if (!files.some((f) => f.name === 'dist/ui/index.html'))
+  throw new Error('dist/ui/index.html is missing: run the build');
 
 const notes = [];
 if (args.config) {

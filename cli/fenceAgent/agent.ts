@@ -6,6 +6,7 @@ import { ApiClient } from '../apiClient.ts';
 import { readSecret } from '../clientOptions.ts';
 import { getCluster, unfenceNode } from '../operations.ts';
 import { sendReport } from '../report.ts';
+import { oneLine } from '../retry.ts';
 import { type AgentAction, agentActions, metadataXml } from './metadata.ts';
 import { type AgentOptions, parameters } from './options.ts';
 
@@ -19,8 +20,19 @@ export interface AgentResult {
 const ok = (stdout = ''): AgentResult => ({ exit: 0, stdout, stderr: '' });
 const fail = (stderr: string): AgentResult => ({ exit: 1, stdout: '', stderr: `${stderr}\n` });
 
+/**
+ * When the agent must have ended: `power_timeout` seconds after `startedAt` (the process start,
+ * which is when Pacemaker's own timeout starts too). Every request and retry fits before it.
+ */
+export function agentDeadline(options: AgentOptions, startedAt: number): number {
+  return startedAt + Number(options.power_timeout ?? 240) * 1000;
+}
+
 /** Runs one fence-agents action; `off` goes through Fencer's API (signed, and waits for the verdict). */
-export async function runAgent(options: AgentOptions): Promise<AgentResult> {
+export async function runAgent(
+  options: AgentOptions,
+  startedAt = systemClock.now(),
+): Promise<AgentResult> {
   const action = options.action as AgentAction;
   if (!agentActions.includes(action)) return fail(`Failed: unrecognised action: ${options.action}`);
   if (action === 'metadata') return ok(metadataXml());
@@ -28,9 +40,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   if (problems.length > 0) return fail(problems.map((p) => `Failed: ${p}`).join('\n'));
   if (action === 'validate-all') return ok();
   try {
-    return await act(action, options);
+    return await act(action, options, startedAt);
   } catch (err) {
-    return fail(`Failed: ${errorMessage(err)}`);
+    return fail(`Failed: ${oneLine(errorMessage(err))}`);
   }
 }
 
@@ -46,6 +58,8 @@ export function validate(options: AgentOptions, action: AgentAction): string[] {
     problems.push('on needs admin_key_id and admin_secret_file');
   if (options.power_timeout && !/^\d+$/.test(options.power_timeout))
     problems.push('power_timeout must be whole seconds');
+  if (options.fencer_url && !/^https?:\/\/[^/]/.test(options.fencer_url))
+    problems.push('fencer_url must be an http:// or https:// URL');
   for (const file of [options.secret_file, options.admin_secret_file]) {
     if (!file) continue;
     try {
@@ -72,7 +86,9 @@ const secretFrom = (file: string) => readSecret(file, {}) ?? '';
 async function act(
   action: Exclude<AgentAction, 'metadata' | 'validate-all'>,
   options: AgentOptions,
+  startedAt: number,
 ): Promise<AgentResult> {
+  const deadline = agentDeadline(options, startedAt);
   const url = options.fencer_url ?? '';
   const keyId = localKeyId(options.key_id ?? '');
   const cluster = keyId.split('/')[0] ?? '';
@@ -94,15 +110,17 @@ async function act(
   };
 
   if (action === 'monitor') {
-    await getCluster(client, cluster);
+    await getCluster(client, cluster, deadline);
     return ok();
   }
   if (action === 'list') {
-    const view = await getCluster(client, cluster);
+    const view = await getCluster(client, cluster, deadline);
     return ok(view.nodes.map((n) => `${n.name},${n.name}\n`).join(''));
   }
   if (action === 'status') {
-    const state = (await getCluster(client, cluster)).nodes.find((n) => n.name === node)?.state;
+    const state = (await getCluster(client, cluster, deadline)).nodes.find(
+      (n) => n.name === node,
+    )?.state;
     if (state === undefined) return fail(`Failed: ${node} is not a node of cluster ${cluster}`);
     // Fencer knows what it fenced; a node it did not fence is taken as on (it is a member).
     if (state === 'fenced') return { exit: 2, stdout: 'Status: OFF\n', stderr: '' };
@@ -110,7 +128,7 @@ async function act(
     return fail(`Failed: ${node} is ${state} in Fencer (unknown power state)`);
   }
   if (action === 'on') {
-    const answer = await unfenceNode(admin() as ApiClient, cluster, node, true);
+    const answer = await unfenceNode(admin() as ApiClient, cluster, node, true, deadline);
     return answer.powerOn?.ok
       ? ok(`Success: Powered ON\n`)
       : fail(`Failed: unfenced ${node}, but power on failed: ${answer.powerOn?.detail}`);
@@ -123,6 +141,7 @@ async function act(
     target: node,
     reason: options.reason ?? 'pacemaker fencing',
     waitSeconds: Number(options.power_timeout ?? 240),
+    startedAt,
   });
   if (report.exit !== 0) return fail(`Failed: ${report.message}`);
   if (action === 'off') return ok('Success: Powered OFF\n');
@@ -133,7 +152,7 @@ async function act(
       stdout: 'Success: Rebooted (off only: no admin key to power on and unfence)\n',
       stderr: '',
     };
-  const answer = await unfenceNode(adminClient, cluster, node, true);
+  const answer = await unfenceNode(adminClient, cluster, node, true, deadline);
   return ok(
     answer.powerOn?.ok
       ? 'Success: Rebooted\n'

@@ -1,7 +1,11 @@
+import { processStartedAt } from '../retry.ts';
 import { runAgent } from './agent.ts';
 import { type AgentOptions, parseArgv, parseStdin, withDefaults } from './options.ts';
 
-/** `fence_fencer`: options from argv, or (without argv) `key=value` lines on stdin like Pacemaker sends. */
+/**
+ * `fence_fencer`: options from argv, or (without argv) `key=value` lines on stdin like Pacemaker
+ * sends. Resolves to the exit code (0, 1, or 2 for `status` off) once the output is written.
+ */
 export async function main(
   argv: string[],
   stdin: NodeJS.ReadableStream = process.stdin,
@@ -10,7 +14,7 @@ export async function main(
     process.stderr.write(`Parse error: Ignoring unknown option '${key}'\n`);
   let options: AgentOptions = parseArgv(argv, warn);
   if (argv.length === 0) options = parseStdin(await readAll(stdin), warn);
-  const result = await runAgent(withDefaults(options));
+  const result = await runAgent(withDefaults(options), processStartedAt());
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   return result.exit;

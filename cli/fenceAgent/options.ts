@@ -67,7 +67,8 @@ export const parameters: AgentParameter[] = [
     getopt: '--power-timeout=[seconds]',
     type: 'second',
     default: '240',
-    shortdesc: 'Seconds to wait for Fencer to verify the node off',
+    shortdesc:
+      'Seconds to wait for Fencer to verify the node off; every action ends within it, retries included',
   },
   {
     name: 'reason',

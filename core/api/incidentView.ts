@@ -19,7 +19,7 @@ export async function incidentView(
     ctx.incidents.get(cluster, id),
   ]);
   const record = findIncident(state, id);
-  if (record) return toIncident(cluster, record, stored?.attempts ?? []);
+  if (record) return toIncident(cluster, record, stored);
   return stored;
 }
 

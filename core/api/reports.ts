@@ -21,21 +21,39 @@ export async function postReport(
   const report = parseJsonBody(request.body, reportBody);
   const reporter = principal.node;
 
+  const eventExpiry = ctx.clock.now() + eventMemoryMs;
   if (report.eventId) {
-    const known = await ctx.replay.incidentForEvent(cluster, reporter, report.eventId);
-    if (known)
+    const claim = await ctx.replay.claimEvent(
+      cluster,
+      reporter,
+      report.eventId,
+      report.target,
+      eventExpiry,
+    );
+    if (claim.kind === 'conflict') {
+      throw new ProblemError(
+        'event-conflict',
+        `eventId ${report.eventId} was used for ${claim.target}; a report about ${report.target} needs a new eventId`,
+      );
+    }
+    if (claim.kind === 'same' && claim.incidentId)
       return answerWithIncident(
         ctx,
         cluster,
-        known,
-        await incidentView(ctx, cluster, known),
+        claim.incidentId,
+        await incidentView(ctx, cluster, claim.incidentId),
         'retried',
       );
   }
   const { outcome, incidents } = await decide(ctx, cluster, (state, rc) =>
     decideReport(
       state,
-      { reporter, target: report.target, ...(report.reason ? { reason: report.reason } : {}) },
+      {
+        reporter,
+        target: report.target,
+        ...(report.reason ? { reason: report.reason } : {}),
+        ...(report.action ? { action: report.action } : {}),
+      },
       rc,
     ),
   );
@@ -49,8 +67,9 @@ export async function postReport(
         cluster,
         reporter,
         report.eventId,
+        report.target,
         outcome.incidentId,
-        ctx.clock.now() + eventMemoryMs,
+        eventExpiry,
       )
     : undefined;
   // The decision projected the incident it touched; only an untouched one (200) is read again.

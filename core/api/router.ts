@@ -1,7 +1,7 @@
 import { FencerError } from '../errors.ts';
 import { maxBodyBytes } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
-import { getCluster, getIncident, listIncidents } from './reads.ts';
+import { getCluster, getIncident, getReadiness, listClusters, listIncidents } from './reads.ts';
 import { postReport } from './reports.ts';
 import { json, problemResponse } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
@@ -35,6 +35,16 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'GET',
     pattern: new RegExp(`^/v1/clusters/${seg}/incidents$`),
     handler: (ctx, r, [c = ''], q) => listIncidents(ctx, r, c, q),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/clusters/${seg}/readiness$`),
+    handler: (ctx, r, [c = '']) => getReadiness(ctx, r, c),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/clusters$/,
+    handler: (ctx, r) => listClusters(ctx, r),
   },
   {
     method: 'GET',

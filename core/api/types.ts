@@ -1,8 +1,11 @@
 import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { DriverFactoryContext } from '../drivers/registry.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import type { Log } from '../log.ts';
+import type { EventSink } from '../notifications/events.ts';
+import type { ReadinessStore } from '../readiness/types.ts';
+import type { IncidentWatch } from './incidentWatch.ts';
 
 /** A host-agnostic HTTP request: the Functions adapter and the local host both build one. */
 export interface ApiRequest {
@@ -25,11 +28,13 @@ export interface ApiResponse {
 export interface ApiContext extends ArbiterDeps {
   loaded: LoadedConfig;
   replay: ReplayStore;
-  drivers: DriverFactoryContext;
+  drivers: DriverCache;
   log: Log;
   version: string;
   /** Prefix of the routes in Location headers (`/api` for both hosts). */
   basePath: string;
-  /** How often a `waitSeconds` GET re-reads the ledger. */
-  waitPollMs?: number;
+  /** The one ledger watch per incident that `waitSeconds` GETs share. */
+  incidentWatch: IncidentWatch;
+  readiness: ReadinessStore;
+  events: EventSink;
 }

@@ -1,15 +1,17 @@
 import { decide } from '../arbiter/arbiter.ts';
-import { unfence } from '../arbiter/lifecycle.ts';
-import { timeoutSignal } from '../clock.ts';
-import { createDriver } from '../drivers/registry.ts';
+import { powerOnHoldMs, powerOnTimeoutMs } from '../arbiter/state.ts';
+import { finishPowerOn, unfence } from '../arbiter/unfence.ts';
+import { powerOnNode } from '../engine/powerOn.ts';
 import { errorMessage } from '../errors.ts';
+import { own } from '../names.ts';
+import { eventId } from '../notifications/events.ts';
 import { unfenceBody } from '../protocol/api.ts';
 import { ProblemError } from '../protocol/problems.ts';
+import { readinessOf } from '../readiness/view.ts';
+import { buildLevels } from '../worker/nodeLevels.ts';
 import { authenticate } from './authenticate.ts';
 import { json, parseJsonBody } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
-
-const powerOnTimeoutMs = 60_000;
 
 /** POST /v1/clusters/{cluster}/nodes/{node}/unfence (admin): the node back to `member`. */
 export async function postUnfence(
@@ -20,13 +22,17 @@ export async function postUnfence(
 ): Promise<ApiResponse> {
   const principal = await authenticate(ctx, request, cluster, 'admin');
   const body = parseJsonBody(request.body, unfenceBody, true);
-  const { outcome } = await decide(ctx, cluster, (state, rc) => unfence(state, node, rc));
+  // With a power-on the node stays out of reach of new fences until the attempt has ended.
+  const options = body.powerOn ? { powerOnMs: powerOnHoldMs } : {};
+  const { outcome } = await decide(ctx, cluster, (state, rc) => unfence(state, node, rc, options));
   if (outcome.kind === 'unknown-node')
     throw new ProblemError('not-found', `${node} is not a node of cluster ${cluster}`);
   if (outcome.kind === 'in-flight') {
-    throw new ProblemError('in-flight', `incident ${outcome.incidentId} is still fencing ${node}`, {
-      incidentId: outcome.incidentId,
-    });
+    throw new ProblemError(
+      'in-flight',
+      outcome.detail,
+      outcome.incidentId ? { incidentId: outcome.incidentId } : {},
+    );
   }
   ctx.log.info(
     {
@@ -43,40 +49,78 @@ export async function postUnfence(
     state: 'member',
     previous: outcome.previous,
   };
-  if (body.powerOn) answer.powerOn = await powerOn(ctx, cluster, node);
+  if (body.powerOn) {
+    answer.powerOn = await powerOn(ctx, cluster, node);
+    // A failed power-on still unfences (DESIGN fine points); the answer says what happened.
+    await decide(ctx, cluster, (state, rc) => finishPowerOn(state, node, 'member', rc));
+  }
+  await emitUnfenced(ctx, cluster, node, outcome.previous, answer.powerOn);
   return json(200, answer);
 }
 
-/**
- * Powers on through the first level whose every device can. A failure does not undo the
- * unfence (the node is a member again either way); the answer says what happened.
- */
 async function powerOn(
   ctx: ApiContext,
   cluster: string,
   node: string,
 ): Promise<{ ok: boolean; detail: string }> {
-  const levels = ctx.config.clusters[cluster]?.nodes[node]?.levels ?? [];
-  for (const [index, devices] of levels.entries()) {
-    try {
-      const drivers = await Promise.all(devices.map((device) => createDriver(device, ctx.drivers)));
-      if (!drivers.every((d) => d.powerOn)) continue;
-      const timer = timeoutSignal(ctx.clock, powerOnTimeoutMs);
-      try {
-        const target = {
-          cluster,
-          node,
-          incidentId: 'unfence',
-          attemptId: `unfence.${node}.${ctx.clock.now()}`,
-        };
-        await Promise.all(drivers.map((d) => d.powerOn?.(target, timer.signal)));
-      } finally {
-        timer.cancel();
-      }
-      return { ok: true, detail: `powered on by level ${index + 1}` };
-    } catch (err) {
-      return { ok: false, detail: `level ${index + 1}: ${errorMessage(err)}` };
-    }
+  const clusterConfig = own(ctx.config.clusters, cluster);
+  const config = clusterConfig ? own(clusterConfig.nodes, node) : undefined;
+  if (!config) return { ok: false, detail: `${node} is not configured` };
+  try {
+    const { levels } = await buildLevels(config, ctx.drivers, ctx.clock);
+    const attempt = await powerOnNode({
+      levels,
+      target: {
+        cluster,
+        node,
+        incidentId: 'unfence',
+        attemptId: `unfence.${node}.${ctx.clock.now()}`,
+      },
+      clock: ctx.clock,
+      timeoutMs: powerOnTimeoutMs,
+    });
+    if (!attempt) return { ok: false, detail: 'no fence level of this node can power on' };
+    return {
+      ok: attempt.outcome === 'on',
+      detail:
+        attempt.outcome === 'on'
+          ? `powered on by level ${attempt.level}`
+          : `level ${attempt.level}: ${attempt.detail}`,
+    };
+  } catch (err) {
+    return { ok: false, detail: errorMessage(err) };
   }
-  return { ok: false, detail: 'no fence level of this node can power on' };
+}
+
+/** `node.unfenced`, after the unfence (and its power-on) took effect. */
+async function emitUnfenced(
+  ctx: ApiContext,
+  cluster: string,
+  node: string,
+  previous: string,
+  powerOn: unknown,
+): Promise<void> {
+  const config = own(ctx.config.clusters, cluster);
+  const records = await ctx.readiness.devices(cluster);
+  const readiness = config ? readinessOf(config, node, records).readiness : 'unchecked';
+  const now = ctx.clock.now();
+  const on = powerOn as { ok: boolean; detail: string } | undefined;
+  await ctx.events
+    .emit({
+      id: eventId('node.unfenced', cluster, node, now),
+      type: 'node.unfenced',
+      cluster,
+      time: new Date(now).toISOString(),
+      data: {
+        cluster,
+        node,
+        state: 'member',
+        readiness,
+        previousReadiness: readiness,
+        detail: `unfenced (was ${previous})${on ? `; power on: ${on.ok ? 'ok' : 'failed'} (${on.detail})` : ''}`,
+      },
+    })
+    .catch((err) =>
+      ctx.log.error({ cluster, node, err: errorMessage(err) }, 'could not record an event'),
+    );
 }

@@ -5,6 +5,10 @@ import type { ClusterStore } from '../ledger/clusterStore.ts';
 import type { FenceQueue } from '../ledger/fenceQueue.ts';
 import { newIncidentId } from '../ledger/ids.ts';
 import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { Log } from '../log.ts';
+import { own } from '../names.ts';
+import type { EventSink } from '../notifications/events.ts';
+import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
 import type { Incident } from '../protocol/api.ts';
 import type { KeyedMutex } from './keyedMutex.ts';
 import { type ClusterState, findIncident, pruneClosed, type RuleContext } from './state.ts';
@@ -18,6 +22,9 @@ export interface ArbiterDeps {
   clock: Clock;
   /** Serialises this process's decisions per cluster (optional; the ETag alone is correct). */
   serial?: KeyedMutex;
+  /** Where `incident.*` events go when a decision ends an incident (notifications). */
+  events?: EventSink;
+  log?: Log;
 }
 
 /** A committed decision: its outcome, the state written, and the incidents as projected. */
@@ -50,7 +57,7 @@ async function decideUnderEtag<T>(
   cluster: string,
   rule: Rule<T>,
 ): Promise<Decided<T>> {
-  const clusterConfig = deps.config.clusters[cluster];
+  const clusterConfig = own(deps.config.clusters, cluster);
   if (!clusterConfig)
     throw new LedgerError('unknown-cluster', `cluster ${cluster} is not configured`);
   for (let race = 0; race < maxRaces; race++) {
@@ -89,10 +96,20 @@ async function publish(
   await Promise.all(
     [...effects.touched].map(async (id) => {
       const record = findIncident(state, id);
-      const incident = record ? await deps.incidents.project(cluster, record) : undefined;
+      const reason = effects.reasons.get(id);
+      const incident = record ? await deps.incidents.project(cluster, record, reason) : undefined;
       if (incident) projected.set(id, incident);
     }),
   );
+  // Before the answer: a refused report is on record once its 409/429 is sent.
+  for (const { incidentId, report } of effects.refusedReports) {
+    const incident = await deps.incidents.appendRefusedReport(cluster, incidentId, report);
+    if (incident) projected.set(incidentId, incident);
+  }
+  for (const id of effects.touched) {
+    const incident = projected.get(id);
+    if (incident && deps.events) await emitIncidentEvent(deps.events, deps.log, incident);
+  }
   for (const message of effects.enqueue) {
     await deps.queue.send({ cluster, incidentId: message.incidentId }, message.delayMs);
   }

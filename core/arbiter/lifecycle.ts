@@ -1,6 +1,5 @@
-import type { Refusal } from '../protocol/api.ts';
 import type { ClusterState, IncidentRecord, RuleContext } from './state.ts';
-import { findIncident } from './state.ts';
+import { findIncident, powerOnHoldMs } from './state.ts';
 import { advance, type Effects, nextCheckMs, noEffects, refuse } from './transition.ts';
 
 type Decision<T> = { state: ClusterState; outcome: T; effects: Effects };
@@ -80,49 +79,19 @@ export function close(
   delete record.lease;
   if (verdict.outcome === 'failed')
     record.refusal = { code: 'fence-failed', detail: verdict.detail };
-  state.nodes[record.target] = { state: verdict.outcome, incidentId: record.id };
+  state.nodes[record.target] = {
+    state: verdict.outcome,
+    incidentId: record.id,
+    at: ctx.now,
+    // A reboot powers the target on next; no new fence may overlap that.
+    ...(verdict.outcome === 'fenced' && record.action === 'reboot'
+      ? { poweringOn: { until: ctx.now + powerOnHoldMs } }
+      : {}),
+  };
   fx.touched.add(record.id);
   // Pending incidents may have waited for a fence slot or a survivor count; look again.
   advance(state, ctx, fx);
   return { state, outcome: structuredClone(record), effects: fx };
-}
-
-export type UnfenceOutcome =
-  | { kind: 'unfenced'; previous: string; incidentId?: string }
-  | { kind: 'in-flight'; incidentId: string }
-  | { kind: 'unknown-node' };
-
-/** Admin: a node back to `member`. Refused while its fence runs; a pending suspicion is dropped. */
-export function unfence(
-  current: ClusterState,
-  node: string,
-  ctx: RuleContext,
-): Decision<UnfenceOutcome> {
-  const { state, fx } = start(current, ctx);
-  if (!(node in ctx.cluster.nodes))
-    return { state, outcome: { kind: 'unknown-node' }, effects: fx };
-  const held = state.nodes[node];
-  const record = held?.incidentId ? findIncident(state, held.incidentId) : undefined;
-  if (record?.state === 'fencing')
-    return { state, outcome: { kind: 'in-flight', incidentId: record.id }, effects: fx };
-  if (record?.state === 'pending') {
-    const refusal: Refusal = {
-      code: 'unfenced',
-      detail: `an admin unfenced ${node} while it was suspected`,
-    };
-    refuse(state, record, refusal, ctx, fx);
-  }
-  delete state.nodes[node];
-  advance(state, ctx, fx);
-  return {
-    state,
-    outcome: {
-      kind: 'unfenced',
-      previous: held?.state ?? 'member',
-      ...(held?.incidentId ? { incidentId: held.incidentId } : {}),
-    },
-    effects: fx,
-  };
 }
 
 /** The worker gave up on delivering this message (poison): the incident ends `failed`. */

@@ -1,11 +1,24 @@
+import { hasOwnName, own } from '../names.ts';
+import type { FenceAction } from '../protocol/api.ts';
+import { recordSelfReport } from './selfReport.ts';
 import type { ClusterState, IncidentRecord, RuleContext } from './state.ts';
-import { findIncident, isDisqualified, nodeState } from './state.ts';
-import { advance, type Effects, nextCheckMs, noEffects, refuse } from './transition.ts';
+import { fencedFreshMs, findIncident, isDisqualified, nodeRecord, nodeState } from './state.ts';
+import {
+  advance,
+  type Effects,
+  nextCheckMs,
+  noEffects,
+  noteRefusal,
+  refuse,
+} from './transition.ts';
+import { isBeingPoweredOn } from './unfence.ts';
 
 export interface Report {
   reporter: string;
   target: string;
   reason?: string;
+  /** Default `off`. */
+  action?: FenceAction;
 }
 
 /**
@@ -14,7 +27,11 @@ export interface Report {
  * incident that already fenced the target.
  */
 export type ReportOutcome =
-  | { kind: 'refused'; code: 'forbidden' | 'self-report' | 'reporter-fenced'; detail: string }
+  | {
+      kind: 'refused';
+      code: 'forbidden' | 'self-report' | 'reporter-fenced' | 'in-flight';
+      detail: string;
+    }
   | { kind: 'accepted'; status: 200 | 202; incidentId: string; joined: boolean }
   | { kind: 'storm-guard'; incidentId: string; detail: string };
 
@@ -33,23 +50,26 @@ export function decideReport(
 
 function decide(
   state: ClusterState,
-  { reporter, target, reason }: Report,
+  { reporter, target, reason, action }: Report,
   ctx: RuleContext,
   fx: Effects,
 ): ReportOutcome {
   const nodes = ctx.cluster.nodes;
   // Rule 1: only members of this cluster, and nobody accuses itself (unless allowed).
-  if (!(target in nodes))
+  if (!hasOwnName(nodes, target))
     return {
       kind: 'refused',
       code: 'forbidden',
       detail: `${target} is not a node of this cluster`,
     };
   if (reporter === target && !ctx.cluster.allowSelfReport) {
+    recordSelfReport(state, reporter, ctx, fx);
     return { kind: 'refused', code: 'self-report', detail: 'a node cannot report itself' };
   }
   // Rule 2: a node being fenced (or fenced) lost the split brain; its word no longer counts.
   if (isDisqualified(state, reporter)) {
+    const lostTo = nodeRecord(state, reporter)?.incidentId;
+    if (lostTo) noteRefusal(fx, lostTo, reporter, 'reporter-fenced', ctx);
     return {
       kind: 'refused',
       code: 'reporter-fenced',
@@ -65,17 +85,20 @@ function decide(
       (r.settleUntil ?? 0) > ctx.now,
   );
   if (counter) {
-    const reporterWins = (nodes[reporter]?.priority ?? 0) > (nodes[target]?.priority ?? 0);
+    const priorityOf = (node: string) => own(nodes, node)?.priority ?? 0;
+    const reporterWins = priorityOf(reporter) > priorityOf(target);
     if (!reporterWins) {
+      noteRefusal(fx, counter.id, reporter, 'reporter-fenced', ctx);
       return {
         kind: 'refused',
         code: 'reporter-fenced',
-        detail: `${target} accused ${reporter} first and has priority ${nodes[target]?.priority ?? 0}`,
+        detail: `${target} accused ${reporter} first and has priority ${priorityOf(target)}`,
       };
     }
     counter.reporters = counter.reporters.filter((r) => r !== target);
     counter.updatedAt = ctx.now;
     fx.touched.add(counter.id);
+    noteRefusal(fx, counter.id, target, 'settle-lost', ctx);
     if (counter.reporters.length === 0) {
       refuse(
         state,
@@ -86,14 +109,23 @@ function decide(
       );
     }
   }
-  // Rule 3: fenced → the incident that fenced it; suspected or fencing → join.
-  const held = state.nodes[target];
+  // An admin is powering the target on (unfence): no fence may overlap that.
+  if (isBeingPoweredOn(state, target, ctx.now)) {
+    return { kind: 'refused', code: 'in-flight', detail: `an admin is powering ${target} on` };
+  }
+  // Rule 3: fenced moments ago → the incident that fenced it; fenced longer ago → a new
+  // incident that reads the power first (someone may have powered it on by hand);
+  // suspected or fencing → join.
+  const held = nodeRecord(state, target);
   const existing = held?.incidentId ? findIncident(state, held.incidentId) : undefined;
-  if (held?.state === 'fenced' && held.incidentId) {
+  const fresh = held?.at !== undefined && ctx.now - held.at <= fencedFreshMs;
+  if (held?.state === 'fenced' && held.incidentId && fresh) {
     return { kind: 'accepted', status: 200, incidentId: held.incidentId, joined: true };
   }
   if (existing && (existing.state === 'pending' || existing.state === 'fencing')) {
     if (!existing.reporters.includes(reporter)) existing.reporters.push(reporter);
+    // Someone needs the target to stay off: the more careful action wins.
+    if (existing.action === 'reboot' && action !== 'reboot') delete existing.action;
     existing.updatedAt = ctx.now;
     fx.touched.add(existing.id);
     return settle(state, existing, ctx, fx, true);
@@ -104,15 +136,17 @@ function decide(
     target,
     state: 'pending',
     reporters: [reporter],
-    ...(reason ? { reason } : {}),
+    ...(action === 'reboot' ? { action } : {}),
     createdAt: ctx.now,
     updatedAt: ctx.now,
     rev: 0,
     ...(ctx.cluster.settleMs > 0 ? { settleUntil: ctx.now + ctx.cluster.settleMs } : {}),
+    ...(held?.state === 'fenced' ? { reproves: { ...held } } : {}),
   };
   state.incidents.push(record);
   state.nodes[target] = { state: 'suspected', incidentId: record.id };
   fx.touched.add(record.id);
+  if (reason) fx.reasons.set(record.id, reason);
   return settle(state, record, ctx, fx, false);
 }
 
@@ -131,6 +165,8 @@ function settle(
     before === 'pending' &&
     record.refusal?.code === 'storm-guard'
   ) {
+    for (const reporter of record.reporters)
+      noteRefusal(fx, record.id, reporter, 'storm-guard', ctx);
     return { kind: 'storm-guard', incidentId: record.id, detail: record.refusal.detail };
   }
   if (record.state === 'pending')

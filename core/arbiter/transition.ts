@@ -1,16 +1,50 @@
-import type { Refusal } from '../protocol/api.ts';
+import type { Refusal, RefusedReport } from '../protocol/api.ts';
 import type { ClusterState, IncidentRecord, RuleContext } from './state.ts';
-import { findIncident, isDisqualified, isOpen, nodeState, openIncidents } from './state.ts';
+import {
+  findIncident,
+  isDisqualified,
+  isOpen,
+  nodeRecord,
+  nodeState,
+  openIncidents,
+} from './state.ts';
 
-/** What a decision changed besides the state: projections to write and fence messages to send. */
+/**
+ * What a decision changed besides the state: projections to write, fence messages to send,
+ * and what goes to the incident entities only (reasons of new incidents, refused reports).
+ */
 export interface Effects {
   touched: Set<string>;
   enqueue: { incidentId: string; delayMs: number }[];
+  reasons: Map<string, string>;
+  refusedReports: { incidentId: string; report: RefusedReport }[];
 }
 
-export const noEffects = (): Effects => ({ touched: new Set(), enqueue: [] });
+export const noEffects = (): Effects => ({
+  touched: new Set(),
+  enqueue: [],
+  reasons: new Map(),
+  refusedReports: [],
+});
 
-/** Ends an open incident as `refused`; the target goes back to `member` if this incident held it. */
+/** Keeps a refused report on the incident it lost to. */
+export function noteRefusal(
+  fx: Effects,
+  incidentId: string,
+  reporter: string,
+  code: RefusedReport['code'],
+  ctx: RuleContext,
+): void {
+  fx.refusedReports.push({
+    incidentId,
+    report: { reporter, at: new Date(ctx.now).toISOString(), code },
+  });
+}
+
+/**
+ * Ends an open incident as `refused`; the target goes back to what it was before this incident
+ * held it: `member`, or `fenced` for a refused re-proof.
+ */
 export function refuse(
   state: ClusterState,
   record: IncidentRecord,
@@ -23,9 +57,10 @@ export function refuse(
   record.closedAt = ctx.now;
   record.updatedAt = ctx.now;
   delete record.lease;
-  const node = state.nodes[record.target];
+  const node = nodeRecord(state, record.target);
   if (node?.incidentId === record.id && (node.state === 'suspected' || node.state === 'fencing')) {
-    delete state.nodes[record.target];
+    if (record.reproves) state.nodes[record.target] = { ...record.reproves };
+    else delete state.nodes[record.target];
   }
   fx.touched.add(record.id);
 }
@@ -44,7 +79,8 @@ export function advance(state: ClusterState, ctx: RuleContext, fx: Effects): voi
     .filter((r) => r.state === 'pending')
     .sort((a, b) => a.createdAt - b.createdAt);
   for (const record of pending) {
-    if (isDisqualified(state, record.target)) {
+    const held = nodeRecord(state, record.target);
+    if (held && held.incidentId !== record.id && held.state !== 'suspected') {
       // Its target is already being fenced by another incident (cannot normally happen: joins).
       refuse(
         state,

@@ -90,14 +90,17 @@ export async function verifySignedRequest(
   return keyId;
 }
 
-/** A node key (`cluster/node`) or an admin key (`admin/name`). */
+/** Who signed: a node key (`cluster/node`), `admin/name`, `viewer/name` or `relay/name`. */
 export type Principal =
   | { kind: 'node'; cluster: string; node: string }
-  | { kind: 'admin'; name: string };
+  | { kind: 'admin'; name: string }
+  | { kind: 'viewer'; name: string }
+  | { kind: 'relay'; name: string };
 
 export function principalOf(keyId: string): Principal {
   const [scope = '', name = ''] = keyId.split('/', 2);
-  return scope === 'admin' ? { kind: 'admin', name } : { kind: 'node', cluster: scope, node: name };
+  if (scope === 'admin' || scope === 'viewer' || scope === 'relay') return { kind: scope, name };
+  return { kind: 'node', cluster: scope, node: name };
 }
 
 /** In-process nonce store, for single-instance servers (the relay agent). */

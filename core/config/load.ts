@@ -4,7 +4,12 @@ import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage } from '../errors.ts';
 import { ConfigError, type ConfigIssue, fromZodIssues } from './issues.ts';
 import { type FencerConfig, fencerConfig } from './schema.ts';
-import { checkSigningSecret, resolveSecret, type SecretSource } from './secrets.ts';
+import {
+  checkSigningSecret,
+  resolveSecret,
+  type SecretSource,
+  secretFileExposure,
+} from './secrets.ts';
 
 /** A validated config with every signing key resolved, ready for the API and the worker. */
 export interface LoadedConfig {
@@ -14,8 +19,10 @@ export interface LoadedConfig {
   config: FencerConfig;
   /** Resolves any secretRef of this config (driver credentials resolve lazily through this). */
   secret(ref: string): string;
-  /** `cluster/node` or `admin/name` → secret. */
+  /** `cluster/node`, `admin/name` or `viewer/name` → secret. */
   keys: ReadonlyMap<string, string>;
+  /** Not errors, but worth an operator's look (e.g. a secret file others can read). */
+  warnings: string[];
 }
 
 export interface LoadOptions {
@@ -67,8 +74,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const source: SecretSource = { env: options.env ?? process.env, baseDir: dirname(file) };
   const secret = (ref: string) => resolveSecret(ref, source);
   const keys = new Map<string, string>();
+  const warnings: string[] = [];
   if (!options.skipSecrets) {
-    const issues = checkSecrets(config, source);
+    const issues = checkSecrets(config, source, warnings);
     if (issues.length > 0) throw new ConfigError(file, issues);
     for (const [clusterName, cluster] of Object.entries(config.clusters)) {
       for (const [nodeName, node] of Object.entries(cluster.nodes)) {
@@ -78,23 +86,49 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     for (const [adminName, ref] of Object.entries(config.admins)) {
       keys.set(`admin/${adminName}`, secret(ref.secretRef));
     }
+    for (const [viewerName, ref] of Object.entries(config.viewers)) {
+      keys.set(`viewer/${viewerName}`, secret(ref.secretRef));
+    }
   }
-  return { file, baseDir: source.baseDir, config, secret, keys };
+  return { file, baseDir: source.baseDir, config, secret, keys, warnings };
 }
 
-/** Every secretRef in the tree must resolve; signing keys must also be strong enough. */
-function checkSecrets(config: FencerConfig, source: SecretSource): ConfigIssue[] {
+/**
+ * Every secretRef in the tree must resolve; signing keys must be strong enough, and no two keys
+ * (nodes, admins, viewers, relays) may share a secret: a node holding another key's secret
+ * could sign as it. A `file:` secret that group or others can read is a warning.
+ */
+function checkSecrets(
+  config: FencerConfig,
+  source: SecretSource,
+  warnings: string[],
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const signingPaths = new Set<string>();
   for (const [c, cluster] of Object.entries(config.clusters)) {
     for (const n of Object.keys(cluster.nodes)) signingPaths.add(`clusters.${c}.nodes.${n}.key`);
   }
   for (const a of Object.keys(config.admins)) signingPaths.add(`admins.${a}`);
+  for (const v of Object.keys(config.viewers)) signingPaths.add(`viewers.${v}`);
+  const keyPaths = new Set(signingPaths);
+  // A relay key signs Fencer's actions to a site: several addresses of one site's relays may
+  // share it, but a node, admin or viewer holding it could power off that site's machines.
+  const relayPaths = new Set(Object.keys(config.relays).map((r) => `relays.${r}.key`));
+  for (const path of relayPaths) keyPaths.add(path);
+  const firstPathOf = new Map<string, string>();
   walk(config, '', (path, ref) => {
     try {
       const value = resolveSecret(ref, source);
       const weak = signingPaths.has(path) ? checkSigningSecret(value) : undefined;
       if (weak) issues.push({ path: `${path}.secretRef`, message: weak });
+      const seen = keyPaths.has(path) ? firstPathOf.get(value) : undefined;
+      const shared = seen && !(relayPaths.has(seen) && relayPaths.has(path)) ? seen : undefined;
+      if (shared) {
+        const message = `the same secret as ${shared}: every key needs its own secret`;
+        issues.push({ path: `${path}.secretRef`, message });
+      } else if (keyPaths.has(path)) firstPathOf.set(value, path);
+      const exposed = secretFileExposure(ref, source);
+      if (exposed) warnings.push(`${path}: ${exposed}`);
     } catch (err) {
       issues.push({ path: `${path}.secretRef`, message: errorMessage(err) });
     }

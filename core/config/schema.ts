@@ -100,6 +100,9 @@ export const nodeConfig = z.strictObject({
   levels: z.array(level).min(1, 'a node needs at least one fence level'),
 });
 
+/** Pacemaker's and corosync's supported maximum; it bounds the cluster entity's size. */
+export const maxNodesPerCluster = 32;
+
 export const clusterConfig = z.strictObject({
   quorum: z.number().int().min(1).default(1),
   maxConcurrentFences: z.number().int().min(1).default(1),
@@ -109,6 +112,12 @@ export const clusterConfig = z.strictObject({
   levelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   quorumWindowSeconds: z.number().int().min(1).max(86_400).default(60),
   allowSelfReport: z.boolean().default(false),
+  /** Non-destructive checks of every fence path (DESIGN "Readiness"); 0 turns them off. */
+  readinessIntervalSeconds: z
+    .number()
+    .int()
+    .refine((s) => s === 0 || (s >= 30 && s <= 86_400), 'must be 0 (off) or 30-86400')
+    .default(300),
   nodes: z.record(name, nodeConfig),
 });
 
@@ -119,20 +128,61 @@ export const relayConfig = z.strictObject({
   ca: z.string().min(1).optional(),
 });
 
+/** A webhook for events (DESIGN "Notifications"). */
+export const notificationConfig = z.strictObject({
+  url: httpsUrl,
+  format: z.enum(['cloudevents', 'slack']).default('cloudevents'),
+  /** Signs each POST with the API's scheme, so a receiver can verify it. */
+  key: secretRef.optional(),
+  /** Which events; default all. */
+  events: z
+    .array(
+      z.enum([
+        'incident.fenced',
+        'incident.failed',
+        'incident.refused',
+        'node.unfenced',
+        'node.readiness',
+      ]),
+    )
+    .min(1)
+    .optional(),
+  /** Which clusters; default all. */
+  clusters: z.array(name).min(1).optional(),
+});
+export type NotificationConfig = z.infer<typeof notificationConfig>;
+
+/** X-Fencer-Key scopes that are not clusters. */
+export const keyNamespaces: readonly string[] = ['admin', 'viewer', 'relay'];
+
 export const fencerConfig = z
   .strictObject({
     clusters: z.record(name, clusterConfig),
     relays: z.record(name, relayConfig).default({}),
     admins: z.record(name, secretRef).default({}),
+    /** Read-only keys (`viewer/NAME`): every GET of every cluster, nothing else. */
+    viewers: z.record(name, secretRef).default({}),
+    notifications: z.record(name, notificationConfig).default({}),
   })
   .superRefine((config, ctx) => {
     for (const [clusterName, cluster] of Object.entries(config.clusters)) {
       const path = ['clusters', clusterName];
-      if (clusterName === 'admin') {
-        // `admin/NAME` is the admin key namespace of X-Fencer-Key.
-        ctx.addIssue({ code: 'custom', path, message: 'the cluster name "admin" is reserved' });
+      if (keyNamespaces.includes(clusterName)) {
+        // `admin/NAME`, `viewer/NAME`, `relay/NAME` are key namespaces of X-Fencer-Key.
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `the cluster name "${clusterName}" is reserved`,
+        });
       }
       const nodeCount = Object.keys(cluster.nodes).length;
+      if (nodeCount > maxNodesPerCluster) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'nodes'],
+          message: `a cluster has at most ${maxNodesPerCluster} nodes (got ${nodeCount})`,
+        });
+      }
       if (nodeCount < 2) {
         ctx.addIssue({
           code: 'custom',
@@ -157,7 +207,7 @@ export const fencerConfig = z
       for (const [nodeName, node] of Object.entries(cluster.nodes)) {
         node.levels.forEach((devices, levelIndex) => {
           devices.forEach((device, deviceIndex) => {
-            if (device.relay && !(device.relay.relay in config.relays)) {
+            if (device.relay && !Object.hasOwn(config.relays, device.relay.relay)) {
               ctx.addIssue({
                 code: 'custom',
                 path: [

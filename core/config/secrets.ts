@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { FencerError } from '../errors.ts';
 
@@ -51,4 +51,13 @@ export function checkSigningSecret(secret: string): string | undefined {
     return 'a signing secret must encode at least 32 random bytes (`openssl rand -base64 32`)';
   }
   return undefined;
+}
+
+/** For a `file:` secretRef readable by group or others: what to say about it. */
+export function secretFileExposure(ref: string, source: SecretSource): string | undefined {
+  if (!ref.startsWith('file:')) return undefined;
+  const path = resolvePath(ref.slice(5), source.baseDir);
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o066) === 0) return undefined;
+  return `secret file ${path} is open to group or others (mode ${mode.toString(8)}); chmod 600 it`;
 }

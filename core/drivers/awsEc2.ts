@@ -9,6 +9,7 @@ import {
 import type { z } from 'zod';
 import type { awsEc2Options } from '../config/schema.ts';
 import type { DriverError } from '../errors.ts';
+import type { PowerState } from '../protocol/power.ts';
 import {
   awsCredentialFix,
   awsCredentialProvider,
@@ -17,7 +18,7 @@ import {
 import { awsDriverError, missingInstance } from './awsErrors.ts';
 import { readTrustedCas, untilAborted } from './cloudCommon.ts';
 import type { DriverFactoryContext } from './registry.ts';
-import type { DriverCheck, FenceDriver, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver } from './types.ts';
 
 export type AwsEc2Options = z.infer<typeof awsEc2Options>;
 
@@ -59,11 +60,13 @@ export function createAwsEc2Driver(options: AwsEc2Options, ctx: DriverFactoryCon
     const out = await send('DescribeInstances', signal, (c) =>
       c.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal: signal }),
     );
-    const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find(
-      (i) => i.InstanceId === instanceId,
-    );
-    if (!instance) throw missingInstance(`${description} DescribeInstances`, instanceId);
-    return instance.State?.Name;
+    const listed = (out.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.InstanceId === instanceId);
+    if (listed.length === 0) throw missingInstance(`${description} DescribeInstances`, instanceId);
+    // Listed twice with different states: a contradiction proves nothing (reads unknown).
+    const states = new Set(listed.map((i) => i.State?.Name));
+    return states.size === 1 ? listed[0]?.State?.Name : undefined;
   };
 
   return {
@@ -111,10 +114,17 @@ export function createAwsEc2Driver(options: AwsEc2Options, ctx: DriverFactoryCon
       }
       try {
         const state = await describe(signal);
+        const power = ec2PowerState(state);
         checks.push({
           name: 'power state',
-          ok: true,
-          detail: `${instanceId}: ${state ?? 'no state'} (${ec2PowerState(state)})`,
+          ok: power !== 'unknown',
+          powerState: power,
+          detail: `${instanceId}: ${state ?? 'no state'} (${power})`,
+          ...(power === 'unknown'
+            ? {
+                fix: 'DescribeInstances shows no running/stopped state: a fence cannot be verified until it does (an instance in transition settles)',
+              }
+            : {}),
         });
       } catch (err) {
         checks.push(failedCheck('power state', err as DriverError, options, 'DescribeInstances'));

@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { z } from 'zod';
 import type { azureVmOptions } from '../config/schema.ts';
 import { DriverError } from '../errors.ts';
+import type { PowerState } from '../protocol/power.ts';
 import {
   azureCredentialFix,
   createAzureCredential,
@@ -13,7 +14,7 @@ import { azureDriverError } from './azureErrors.ts';
 import { azureFenceActions, permits, readVmPermissions } from './azurePermissions.ts';
 import { readTrustedCas, untilAborted } from './cloudCommon.ts';
 import type { DriverFactoryContext } from './registry.ts';
-import type { DriverCheck, FenceDriver, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver } from './types.ts';
 
 export type AzureVmOptions = z.infer<typeof azureVmOptions>;
 
@@ -145,8 +146,10 @@ export function createAzureVmDriver(
         const state = azurePowerState(view.statuses);
         checks.push({
           name: 'power state',
-          ok: true,
+          ok: state !== 'unknown',
+          powerState: state,
           detail: `${vmName}: ${code ?? 'no PowerState'} (${state})`,
+          ...(state === 'unknown' ? { fix: unknownStateFix } : {}),
         });
       } catch (err) {
         checks.push(failedCheck('power state', err as DriverError, vmScope));
@@ -176,15 +179,25 @@ export function createAzureVmDriver(
   };
 }
 
-/** PowerState/stopped and /deallocated are off, /running on; stopping, starting, … keep polling. */
+/**
+ * PowerState/stopped and /deallocated are off, /running on; stopping, starting, … keep polling.
+ * No PowerState, or PowerStates that disagree, prove nothing: unknown.
+ */
 export function azurePowerState(statuses: { code?: string }[] | undefined): PowerState {
-  const code = statuses
-    ?.map((s) => s.code?.toLowerCase() ?? '')
-    .find((c) => c.startsWith('powerstate/'));
+  const codes = new Set(
+    (statuses ?? [])
+      .map((s) => s.code?.toLowerCase() ?? '')
+      .filter((c) => c.startsWith('powerstate/')),
+  );
+  const [code] = codes;
+  if (codes.size !== 1) return 'unknown';
   if (code === 'powerstate/stopped' || code === 'powerstate/deallocated') return 'off';
   if (code === 'powerstate/running') return 'on';
   return 'unknown';
 }
+
+const unknownStateFix =
+  'the instance view shows no single running/stopped/deallocated PowerState: a fence cannot be verified until it does (check the VM in the portal; a VM in transition settles)';
 
 const roleFix =
   'assign the identity a role with Microsoft.Compute/virtualMachines/powerOff/action, start/action and instanceView/read on the VM (Virtual Machine Contributor, or a custom fencing role)';

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import type { dummyOptions } from '../config/schema.ts';
 import { resolvePath } from '../config/secrets.ts';
 import { DriverError } from '../errors.ts';
-import type { DriverContext, FenceDriver, PowerState } from './types.ts';
+import type { PowerState } from '../protocol/power.ts';
+import type { DriverContext, FenceDriver } from './types.ts';
 
 /** What the status file holds. `offAt` is when a delayed power-off takes effect. */
 export interface DummyStatus {

@@ -7,10 +7,12 @@ import { signRequest } from '../auth/signing.ts';
 import type { RelayConfig, relayOptions } from '../config/schema.ts';
 import { resolvePath } from '../config/secrets.ts';
 import { DriverError, errorMessage } from '../errors.ts';
+import { own } from '../names.ts';
+import type { PowerState } from '../protocol/power.ts';
 import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 import type { DriverFactoryContext } from './registry.ts';
 import { parseAnswer, transportError } from './relayErrors.ts';
-import type { DriverCheck, FenceDriver, FenceTarget, PowerState } from './types.ts';
+import type { DriverCheck, FenceDriver, FenceTarget } from './types.ts';
 
 /**
  * How long the relay may take per action (`deadlineMs`), and the extra time the HTTP call
@@ -46,7 +48,7 @@ export function createRelayDriver(
   ctx: DriverFactoryContext,
   timing: RelayTiming = defaultRelayTiming,
 ): FenceDriver {
-  const relay: RelayConfig | undefined = ctx.relays[options.relay];
+  const relay: RelayConfig | undefined = own(ctx.relays, options.relay);
   if (!relay) {
     throw new DriverError('relay-unknown', `relay ${options.relay} is not defined under relays`);
   }
@@ -139,7 +141,7 @@ export function createRelayDriver(
     } catch (err) {
       throw transportError(label, err);
     }
-    return parseAnswer(label, response);
+    return parseAnswer(label, response, request);
   };
 
   const command = async (target: FenceTarget, action: 'off' | 'on', signal: AbortSignal) => {
@@ -178,10 +180,20 @@ export function createRelayDriver(
         });
         if (!ok) return checks;
         const state = await act(target, 'status', signal);
+        const readable = state.powerState !== 'unknown';
+        const why = state.detail ? `: ${state.detail}` : '';
         checks.push({
           name: 'power state readable',
-          ok: state.powerState !== 'unknown',
-          detail: `${options.target} is ${state.powerState} (${state.elapsedMs} ms)`,
+          ok: readable,
+          powerState: state.powerState,
+          detail: `${options.target} is ${state.powerState}${why} (${state.elapsedMs} ms)`,
+          ...(readable
+            ? {}
+            : {
+                fix: state.detail
+                  ? `fix target ${options.target} in the relay's relay.yaml as the detail says`
+                  : `check target ${options.target} at the relay (its log has every step)`,
+              }),
         });
       } catch (err) {
         checks.push({

@@ -1,6 +1,6 @@
 import { isAxiosError } from 'axios';
 import { DriverError, errorMessage } from '../errors.ts';
-import type { RelayActionResponse } from '../protocol/relay.ts';
+import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 
 /** The problem codes a retry cannot fix: the request or the configuration is wrong. */
 const permanent = new Set([
@@ -14,10 +14,16 @@ const permanent = new Set([
   'method-not-allowed',
 ]);
 
-/** A relay answer: the action result on 200, else a DriverError saying whether a retry can help. */
+/**
+ * A relay answer: the action result on 200, else a DriverError saying whether a retry can help.
+ * A 200 must answer the request that was sent (requestId, target and action echoed): an answer
+ * to another request says nothing about this target. A status read the relay did not verify is
+ * `unknown`, whatever state it names.
+ */
 export function parseAnswer(
   label: string,
   response: { status: number; data: unknown; headers: Record<string, unknown> },
+  sent: RelayActionRequest,
 ): RelayActionResponse {
   let body: Record<string, unknown> = {};
   try {
@@ -34,7 +40,17 @@ export function parseAnswer(
       const message = `${label}: the relay's answer is not an action result`;
       throw new DriverError('relay-protocol', message, { retryable: true });
     }
-    return body as unknown as RelayActionResponse;
+    const echoed = (['requestId', 'target', 'action'] as const).filter(
+      (field) => body[field] !== sent[field],
+    );
+    if (echoed.length > 0) {
+      const message = `${label}: the relay answered another request (${echoed.map((f) => `${f} ${JSON.stringify(body[f])}`).join(', ')})`;
+      throw new DriverError('relay-protocol', message, { retryable: true });
+    }
+    const answer = body as unknown as RelayActionResponse;
+    if (typeof answer.detail !== 'string') delete answer.detail;
+    if (sent.action === 'status' && !answer.verified) answer.powerState = 'unknown';
+    return answer;
   }
   const code = typeof body['code'] === 'string' ? body['code'] : `http-${response.status}`;
   const detail = typeof body['detail'] === 'string' ? body['detail'] : `HTTP ${response.status}`;

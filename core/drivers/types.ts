@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.ts';
-
-export type PowerState = 'on' | 'off' | 'unknown';
+import type { PowerState } from '../protocol/power.ts';
 
 /** Who is being fenced, for drivers that need an idempotency key or a log context. */
 export interface FenceTarget {
@@ -43,6 +42,8 @@ export interface DriverCheck {
   detail: string;
   /** How to fix it, when `ok` is false. */
   fix?: string;
+  /** On the check that read the power state: what it read (readiness keeps it). */
+  powerState?: PowerState;
 }
 
 export const driverKinds = ['dummy', 'azure-vm', 'aws-ec2', 'relay'] as const;

@@ -1,7 +1,8 @@
 import { type Clock, TimeoutError } from '../clock.ts';
-import type { FenceDriver, FenceTarget, PowerState } from '../drivers/types.ts';
+import type { FenceDriver, FenceTarget } from '../drivers/types.ts';
 import { DriverError, errorMessage } from '../errors.ts';
 import type { Attempt } from '../protocol/api.ts';
+import type { PowerState } from '../protocol/power.ts';
 import { backoffMs, type FencePolicy } from './policy.ts';
 
 export interface DeviceRun {

@@ -97,7 +97,7 @@ export function parseEsxcli(args: readonly string[]): ParseOutcome {
     worldText === undefined ? undefined : integer(worldText, 1, Number.MAX_SAFE_INTEGER);
   if (worldId === undefined) return { ok: false, reason: 'esxcli: --world-id must be a number' };
   notes.push(
-    'esxcli world ids change every time the VM powers on: prefer a vsphere target (by VM name) in relay.yaml',
+    `esxcli --world-id=${worldId} is kept, but a world id alone cannot be verified (it changes at every power-on; its absence reads unknown, so the target cannot fence): add the VM's display name as vm: { name } to its relay target`,
   );
   const thumbprint = lastValue(scanned, 'thumbprint');
   if (thumbprint !== undefined && !/^[0-9A-Fa-f:]+$/.test(thumbprint)) {

@@ -45,6 +45,14 @@ export function operatorTodo(result: ImportOutput, ctx: RenderContext): string[]
   for (const path of result.missingPasswords) {
     todo.push(`write the password for ${path} on the relay host (chmod 600)`);
   }
+  const worldIdOnly = Object.entries(result.relay?.targets ?? {})
+    .filter(([, target]) => typeof target === 'object' && target !== null && 'esxcli' in target)
+    .map(([name]) => name);
+  if (worldIdOnly.length > 0) {
+    todo.push(
+      `add vm: { name: <display name> } to the esxcli targets ${worldIdOnly.join(', ')} in relay.yaml: a world id from stonith.conf cannot be verified, and until then these targets read unknown and cannot fence (or use a vsphere target)`,
+    );
+  }
   const kinds = new Set(result.mapped.map((m) => m.command.kind));
   if (kinds.has('azure-vm')) {
     todo.push(

@@ -1,6 +1,11 @@
 import type { TableClient } from '@azure/data-tables';
 import type { IncidentRecord } from '../arbiter/state.ts';
-import type { Attempt, Incident } from '../protocol/api.ts';
+import {
+  type Attempt,
+  type Incident,
+  maxRefusedReports,
+  type RefusedReport,
+} from '../protocol/api.ts';
 import { incidentRowKey } from './ids.ts';
 import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
 
@@ -23,14 +28,37 @@ const maxAttempts = 40;
 export class IncidentStore {
   constructor(private readonly table: TableClient) {}
 
-  /** Writes the record's view unless a newer revision is already stored. Keeps attempts. */
-  /** Returns the incident as stored afterwards (with its attempts). */
-  async project(cluster: string, record: IncidentRecord): Promise<Incident | undefined> {
+  /**
+   * Writes the record's view unless a newer revision is already stored, keeping what only the
+   * entity holds (attempts, reason, refused reports). `reason` is for a new incident's first
+   * write. Returns the incident as stored afterwards.
+   */
+  async project(
+    cluster: string,
+    record: IncidentRecord,
+    reason?: string,
+  ): Promise<Incident | undefined> {
     return this.modify(cluster, record.id, (doc, storedRev) =>
       storedRev >= record.rev
         ? undefined
-        : { doc: toIncident(cluster, record, doc?.attempts ?? []), rev: record.rev },
+        : {
+            doc: toIncident(cluster, record, doc ?? (reason ? { reason } : undefined)),
+            rev: record.rev,
+          },
     );
+  }
+
+  /** Keeps a refused report on an incident (bounded; the newest stay). */
+  async appendRefusedReport(
+    cluster: string,
+    id: string,
+    report: RefusedReport,
+  ): Promise<Incident | undefined> {
+    return this.modify(cluster, id, (doc, rev) => {
+      if (!doc) return undefined;
+      const refusedReports = [...(doc.refusedReports ?? []), report].slice(-maxRefusedReports);
+      return { doc: { ...doc, refusedReports }, rev };
+    });
   }
 
   async appendAttempt(
@@ -121,18 +149,23 @@ function fromEntity(entity: IncidentEntity): Incident {
   };
 }
 
-/** The API's view of a record, with the attempts kept in the entity. */
-export function toIncident(cluster: string, record: IncidentRecord, attempts: Attempt[]): Incident {
+/** What only the incident entity holds: attempts, the reason, refused reports. */
+type EntityOnly = Partial<Pick<Incident, 'attempts' | 'reason' | 'refusedReports'>>;
+
+/** The API's view of a record (the truth while the cluster entity holds it) with what the entity keeps. */
+export function toIncident(cluster: string, record: IncidentRecord, stored?: EntityOnly): Incident {
   return {
     incidentId: record.id,
     cluster,
     target: record.target,
+    action: record.action ?? 'off',
     state: record.state,
     reporters: [...record.reporters],
-    ...(record.reason ? { reason: record.reason } : {}),
+    ...(stored?.reason ? { reason: stored.reason } : {}),
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),
-    attempts,
+    attempts: stored?.attempts ?? [],
     ...(record.refusal ? { refusal: record.refusal } : {}),
+    ...(stored?.refusedReports?.length ? { refusedReports: stored.refusedReports } : {}),
   };
 }

@@ -1,14 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { NonceStore } from '../auth/verify.ts';
+import { LedgerError } from '../errors.ts';
 import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
 
 interface ExpiringEntity {
   partitionKey: string;
   rowKey: string;
   expiresAt: number;
+  /** eventId entries: the incident the report got (absent until it was decided). */
   value?: string;
+  /** eventId entries: the target the eventId was first used for. */
+  target?: string;
 }
+
+/** What an eventId is to a new report (DESIGN "Request signing": eventIds). */
+export type EventClaim =
+  | { kind: 'new' }
+  /** Used before for the same target; `incidentId` once that report was decided. */
+  | { kind: 'same'; incidentId?: string }
+  /** Used before for another target: 409 `event-conflict`. */
+  | { kind: 'conflict'; target: string };
 
 const noncePartition = 'nonce';
 const eventPartition = 'event';
@@ -31,28 +43,52 @@ export class ReplayStore implements NonceStore {
     return this.claim(noncePartition, keyOf(keyId, nonce), expiresAtMs);
   }
 
-  /** The incident an earlier report with this eventId got, if it is still remembered. */
-  async incidentForEvent(
+  /**
+   * Binds an eventId of a reporter to its target before the report is decided, so two reports
+   * racing with one eventId about two targets cannot both be acted on: the first binds it, the
+   * other sees `conflict`.
+   */
+  async claimEvent(
     cluster: string,
     reporter: string,
     eventId: string,
-  ): Promise<string | undefined> {
-    try {
-      const entity = await this.table.getEntity<ExpiringEntity>(
-        eventPartition,
-        keyOf(cluster, reporter, eventId),
-      );
-      return entity.expiresAt > this.now() ? entity.value : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+    target: string,
+    expiresAtMs: number,
+  ): Promise<EventClaim> {
+    const rowKey = keyOf(cluster, reporter, eventId);
+    for (let tries = 0; tries < 5; tries++) {
+      const existing = await this.read(eventPartition, rowKey);
+      if (existing && existing.expiresAt > this.now()) {
+        // Entries written before targets were kept count as the same target.
+        if (existing.target !== undefined && existing.target !== target)
+          return { kind: 'conflict', target: existing.target };
+        return existing.value ? { kind: 'same', incidentId: existing.value } : { kind: 'same' };
+      }
+      const entity: ExpiringEntity = {
+        partitionKey: eventPartition,
+        rowKey,
+        expiresAt: expiresAtMs,
+        target,
+      };
+      try {
+        if (existing) await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
+        else await this.table.createEntity(entity);
+        return { kind: 'new' };
+      } catch (err) {
+        if (!isConflict(err) && !isPreconditionFailed(err)) throw err;
+      }
     }
+    throw new LedgerError('contention', `eventId ${eventId}: too many concurrent writers`, {
+      retryable: true,
+    });
   }
 
+  /** Records the incident a claimed eventId's report got; retries then return it. */
   async rememberEvent(
     cluster: string,
     reporter: string,
     eventId: string,
+    target: string,
     incidentId: string,
     expiresAtMs: number,
   ): Promise<void> {
@@ -61,8 +97,21 @@ export class ReplayStore implements NonceStore {
       rowKey: keyOf(cluster, reporter, eventId),
       expiresAt: expiresAtMs,
       value: incidentId,
+      target,
     };
     await this.table.upsertEntity(entity, 'Replace');
+  }
+
+  private async read(
+    partitionKey: string,
+    rowKey: string,
+  ): Promise<(ExpiringEntity & { etag: string }) | undefined> {
+    try {
+      return await this.table.getEntity<ExpiringEntity>(partitionKey, rowKey);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   /** Deletes expired entries; returns how many. Run by the sweeper timer. */

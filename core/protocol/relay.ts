@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PowerState } from '../drivers/types.ts';
+import type { PowerState } from './power.ts';
 
 /** POST /v1/actions on a relay agent. `requestId` makes the call idempotent. */
 export const relayActionRequest = z.strictObject({
@@ -25,6 +25,8 @@ export interface RelayActionResponse {
   powerState: PowerState;
   /** True only when the relay observed the requested state (off for `off`, on for `on`). */
   verified: boolean;
+  /** Why the state is `unknown` or not verified, when the device path knows (`not-found: ...`). */
+  detail?: string;
   elapsedMs: number;
   steps: RelayStep[];
 }

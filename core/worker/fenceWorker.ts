@@ -2,17 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { claim, close, failPoisoned, renew } from '../arbiter/lifecycle.ts';
 import type { IncidentRecord } from '../arbiter/state.ts';
-import { createDriver, type DriverFactoryContext } from '../drivers/registry.ts';
-import type { FenceDriver } from '../drivers/types.ts';
+import type { DriverCache } from '../drivers/driverCache.ts';
 import type { FencePolicy } from '../engine/policy.ts';
 import { runFence } from '../engine/runFence.ts';
 import { errorMessage } from '../errors.ts';
 import type { FenceMessage } from '../ledger/fenceQueue.ts';
 import type { Log } from '../log.ts';
+import { hasOwnName, own } from '../names.ts';
 import type { Attempt } from '../protocol/api.ts';
+import { buildLevels } from './nodeLevels.ts';
+import { powerOnAfterReboot } from './reboot.ts';
 
 export interface WorkerDeps extends ArbiterDeps {
-  drivers: DriverFactoryContext;
+  /** One driver per device, kept warm (core/drivers/driverCache.ts). */
+  drivers: DriverCache;
   log: Log;
   /** Identifies this worker's leases (host + random). */
   owner?: string;
@@ -41,7 +44,7 @@ export async function processFenceMessage(
   const owner = `${deps.owner ?? defaultOwner}/${randomBytes(4).toString('hex')}`;
   const leaseMs = deps.leaseMs ?? 30_000;
   const { cluster, incidentId } = message;
-  if (!(cluster in deps.config.clusters)) {
+  if (!hasOwnName(deps.config.clusters, cluster)) {
     deps.log.warn({ cluster, incidentId }, 'fence message for an unknown cluster dropped');
     return 'done';
   }
@@ -61,7 +64,8 @@ export async function processFenceMessage(
   const stop = new AbortController();
   const onStop = () => stop.abort(signal?.reason ?? new Error('worker stopping'));
   signal?.addEventListener('abort', onStop, { once: true });
-  const heartbeat = keepLease(deps, cluster, incidentId, owner, leaseMs, stop);
+  const until = record.lease?.until ?? deps.clock.now() + leaseMs;
+  const heartbeat = keepLease(deps, cluster, incidentId, owner, { leaseMs, until }, stop);
   try {
     const result = await fence(deps, cluster, record, stop.signal);
     const outcome = result.outcome;
@@ -90,6 +94,8 @@ export async function processFenceMessage(
       },
       'fence ended',
     );
+    if (closed.outcome?.state === 'fenced' && closed.outcome.action === 'reboot')
+      await powerOnAfterReboot(deps, cluster, closed.outcome);
     return outcome;
   } finally {
     heartbeat.stop();
@@ -103,8 +109,8 @@ async function fence(
   record: IncidentRecord,
   signal: AbortSignal,
 ) {
-  const clusterConfig = deps.config.clusters[cluster];
-  const node = clusterConfig?.nodes[record.target];
+  const clusterConfig = own(deps.config.clusters, cluster);
+  const node = clusterConfig ? own(clusterConfig.nodes, record.target) : undefined;
   const fencingAt = record.fencingAt ?? deps.clock.now();
   const deadlineAt = fencingAt + (clusterConfig?.fenceDeadlineSeconds ?? 240) * 1000;
   const recordAttempt = async (attempt: Attempt) => {
@@ -121,24 +127,8 @@ async function fence(
       detail: `${record.target} is no longer in the config`,
       attempts: [],
     };
-  const levels: FenceDriver[][] = [];
-  for (const [index, devices] of node.levels.entries()) {
-    try {
-      levels.push(await Promise.all(devices.map((device) => createDriver(device, deps.drivers))));
-    } catch (err) {
-      // A level that cannot even be built is a failed level; the others still get their chance.
-      const now = new Date(deps.clock.now()).toISOString();
-      await recordAttempt({
-        level: index + 1,
-        driver: 'config',
-        startedAt: now,
-        endedAt: now,
-        outcome: 'error',
-        detail: errorMessage(err),
-      });
-      levels.push([]);
-    }
-  }
+  const { levels, failures } = await buildLevels(node, deps.drivers, deps.clock);
+  for (const failure of failures) await recordAttempt(failure);
   return runFence({
     target: { cluster, node: record.target, incidentId: record.id },
     levels,
@@ -153,37 +143,64 @@ async function fence(
   });
 }
 
-/** Renews the lease every third of its length; a lost lease stops our fence (someone took over). */
+/**
+ * Keeps the lease while the fence runs: renews it every third of its length, retrying failed
+ * renewals (a storage hiccup) every 250 ms. If it has not been renewed by `margin` before it
+ * lapses — renewals keep failing, or one hangs — the fence is stopped, so a worker that claims
+ * the incident after expiry never overlaps this one. A lost lease stops it at once.
+ */
 function keepLease(
   deps: WorkerDeps,
   cluster: string,
   incidentId: string,
   owner: string,
-  leaseMs: number,
+  lease: { leaseMs: number; until: number },
   stop: AbortController,
 ) {
+  const { leaseMs } = lease;
+  const margin = Math.max(200, Math.floor(leaseMs / 6));
+  let heldUntil = lease.until;
   const done = new AbortController();
-  (async () => {
+  const giveUp = (reason: string) => {
+    if (!done.signal.aborted) stop.abort(new Error(reason));
+    done.abort();
+  };
+  const warn = (err: unknown) =>
+    deps.log.warn({ cluster, incidentId, err: errorMessage(err) }, 'lease renewal failed');
+  const renewing = (async () => {
     while (!done.signal.aborted) {
       await deps.clock.sleep(Math.max(100, Math.floor(leaseMs / 3)), done.signal);
-      const { outcome: held } = await decide(deps, cluster, (state, ctx) =>
-        renew(state, incidentId, owner, leaseMs, ctx),
-      );
-      if (!held) {
-        stop.abort(new Error('lease lost'));
-        return;
+      for (;;) {
+        const asked = deps.clock.now();
+        try {
+          const { outcome: held } = await decide(deps, cluster, (state, ctx) =>
+            renew(state, incidentId, owner, leaseMs, ctx),
+          );
+          if (!held) return giveUp('lease lost');
+          heldUntil = Math.max(heldUntil, asked + leaseMs);
+          break;
+        } catch (err) {
+          if (done.signal.aborted) return;
+          warn(err);
+          await deps.clock.sleep(250, done.signal);
+        }
       }
     }
-  })().catch((err) => {
-    if (!done.signal.aborted)
-      deps.log.warn({ cluster, incidentId, err: errorMessage(err) }, 'lease renewal failed');
-  });
+  })();
+  const guarding = (async () => {
+    for (;;) {
+      const left = heldUntil - margin - deps.clock.now();
+      if (left <= 0) return giveUp('the lease could not be renewed; stopping before it lapses');
+      await deps.clock.sleep(left, done.signal);
+    }
+  })();
+  for (const loop of [renewing, guarding]) loop.catch(() => undefined);
   return { stop: () => done.abort() };
 }
 
 /** A message the host gave up on (poison): its incident ends `failed`, never silently open. */
 export async function processPoisonMessage(deps: WorkerDeps, message: FenceMessage): Promise<void> {
-  if (!(message.cluster in deps.config.clusters)) return;
+  if (!hasOwnName(deps.config.clusters, message.cluster)) return;
   const { outcome } = await decide(deps, message.cluster, (state, ctx) =>
     failPoisoned(state, message.incidentId, ctx),
   );

@@ -2,6 +2,8 @@ import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
+import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
+import type { Outbox } from '../notifications/outbox.ts';
 import type { WorkerDeps } from './fenceWorker.ts';
 
 /** A fence whose message may have been lost is re-sent after this long without a live lease. */
@@ -20,7 +22,12 @@ export interface SweepResult {
  * fences nobody holds (a crash between decision and enqueue, or a dead worker), re-projects
  * recent records (a crash between decision and projection), and deletes expired replay entries.
  */
-export async function sweep(deps: WorkerDeps & { replay: ReplayStore }): Promise<SweepResult> {
+/** Settled notifications are kept this long, so a repair recognises them. */
+const outboxKeepMs = 2 * 60 * 60 * 1000;
+
+export async function sweep(
+  deps: WorkerDeps & { replay: ReplayStore; outbox?: Outbox },
+): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
     let resent = 0;
@@ -41,13 +48,17 @@ export async function sweep(deps: WorkerDeps & { replay: ReplayStore }): Promise
     });
     result.resent += resent;
     // A projection can only lag behind a decision that a crash interrupted: recent ones.
+    // Their events likewise (the outbox recognises the ones it already has).
     const now = deps.clock.now();
     for (const record of state.incidents) {
       if (!isOpen(record) && now - record.updatedAt > projectionRepairMs) continue;
-      await deps.incidents.project(cluster, record);
+      const incident = await deps.incidents.project(cluster, record);
       result.projected++;
+      if (incident && !isOpen(record) && deps.events)
+        await emitIncidentEvent(deps.events, deps.log, incident);
     }
   }
   result.expired = await deps.replay.sweep();
+  if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now() - outboxKeepMs);
   return result;
 }

@@ -5,7 +5,7 @@
 // Identities (least privilege, see docs/deploy.md):
 //   app identity    → storage data roles, Key Vault Secrets User, Monitoring Metrics Publisher
 //   fence identity  → only the custom fencing role, only on `fenceResourceGroups`; also the
-//                     identity whose Entra token AWS accepts (infra/terraform aws.tf)
+//                     identity whose Entra token AWS accepts (infra/terraform/aws)
 targetScope = 'subscription'
 
 @description('Azure region of every resource. Flex Consumption is not in every region: `az functionapp list-flexconsumption-locations`.')
@@ -32,8 +32,8 @@ param nodeVersion string = '22'
 @maxValue(10)
 param alwaysReadyInstances int = 1
 
-@description('Flex Consumption scale-out limit.')
-@minValue(1)
+@description('Flex Consumption scale-out limit: 40 (the plan\'s minimum) to 1000.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -54,13 +54,19 @@ param operatorPrincipalId string = ''
 @description('Tags for every resource.')
 param tags object = {}
 
+@description('Optional VNet integration: resource id of a subnet delegated to Microsoft.App/environments (FlexConsumption) or Microsoft.Web/serverFarms (ElasticPremium), e.g. in a VNet with a VPN or ExpressRoute gateway to the relays\' sites. Empty: no VNet integration.')
+param virtualNetworkSubnetId string = ''
+
+@description('Where Azure Monitor sends Fencer\'s alerts (a failed fence, a fence message in the poison queue). Empty: no action group and no alert rules.')
+param alertEmail string = ''
+
 @description('A resource group whose VMs Fencer may fence.')
 type fenceScope = {
   subscriptionId: string?
   resourceGroup: string
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: resourceGroupName
   location: location
   tags: tags
@@ -130,6 +136,19 @@ module app 'modules/functionApp.bicep' = {
     keyVaultName: vault.outputs.name
     keyVaultSecrets: keyVaultSecrets
     appInsightsConnectionString: monitoring.outputs.connectionString
+    virtualNetworkSubnetId: virtualNetworkSubnetId
+  }
+}
+
+module alerts 'modules/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'fencer-alerts'
+  scope: rg
+  params: {
+    location: location
+    namePrefix: namePrefix
+    tags: tags
+    insightsId: monitoring.outputs.insightsId
+    alertEmail: alertEmail
   }
 }
 
@@ -137,9 +156,15 @@ var fenceScopes = [
   for s in fenceResourceGroups: '/subscriptions/${s.?subscriptionId ?? subscription().subscriptionId}/resourceGroups/${s.resourceGroup}'
 ]
 
+var firstFenceScope = fenceResourceGroups[0]
+
+// A custom role is created at the first of its assignable scopes (custom roles REST API), which
+// may be a resource group of another subscription. Role names are unique in the tenant: the
+// suffix is this deployment's (subscription and resource group), so two never collide.
 module fencingRole 'modules/fencingRole.bicep' = {
   name: 'fencer-fencing-role'
-  params: { roleName: 'Fencer VM fencing (${namePrefix}, ${resourceGroupName})', assignableScopes: fenceScopes }
+  scope: resourceGroup(firstFenceScope.?subscriptionId ?? subscription().subscriptionId, firstFenceScope.resourceGroup)
+  params: { roleName: 'Fencer VM fencing (${namePrefix}, ${suffix})', assignableScopes: fenceScopes }
 }
 
 module fencingAssignments 'modules/fencingAssignment.bicep' = [
@@ -162,7 +187,7 @@ output resourceGroupName string = rg.name
 output storageAccountName string = storage.outputs.name
 output deploymentContainerUrl string = storage.outputs.deploymentContainerUrl
 output keyVaultName string = vault.outputs.name
-@description('Client id of the fencing identity (AZURE_CLIENT_ID of the app; `managedIdentityClientId` in fencer.yaml if you name it).')
+@description('Client id of the fencing identity (the app setting FENCER_FENCE_CLIENT_ID; `managedIdentityClientId` in fencer.yaml if you name it).')
 output fenceIdentityClientId string = identities.outputs.fenceClientId
 @description('Object id of the fencing identity: the `sub` of its tokens, which the AWS role trusts.')
 output fenceIdentityPrincipalId string = identities.outputs.fencePrincipalId

@@ -26,3 +26,9 @@ param keyVaultSecrets = {
 
 // `az ad signed-in-user show --query id -o tsv`: may set the secrets (and upload on Premium).
 param operatorPrincipalId = ''
+
+// Optional: VNet integration, to reach relays behind a VPN or ExpressRoute (docs/deploy.md).
+param virtualNetworkSubnetId = ''
+
+// Optional: Azure Monitor alerts (failed fence, poison queue) to this address; '' for none.
+param alertEmail = 'oncall@example.com'

@@ -34,31 +34,16 @@ output "key_vault_name" {
 }
 
 output "fence_identity_client_id" {
-  description = "Client id of the fencing identity (the app's AZURE_CLIENT_ID)."
+  description = "Client id of the fencing identity (the app setting FENCER_FENCE_CLIENT_ID)."
   value       = azurerm_user_assigned_identity.fence.client_id
 }
 
 output "fence_identity_principal_id" {
-  description = "Object id of the fencing identity: the `sub` of its tokens, which the AWS role trusts."
+  description = "Object id of the fencing identity: the `sub` of its tokens, which the AWS role trusts (fence_identity_principal_id of the aws/ module)."
   value       = azurerm_user_assigned_identity.fence.principal_id
 }
 
 output "tenant_id" {
-  description = "Entra tenant of the identities."
+  description = "Entra tenant of the identities (tenant_id of the aws/ module)."
   value       = local.tenant_id
-}
-
-output "aws_role_arn" {
-  description = "roleArn for aws-ec2 devices' credential.webIdentity in fencer.yaml (null without the AWS side)."
-  value       = one(aws_iam_role.fence[*].arn)
-}
-
-output "aws_audience" {
-  description = "audience for aws-ec2 devices' credential.webIdentity in fencer.yaml."
-  value       = var.aws_enabled ? var.aws_audience : null
-}
-
-output "entra_issuer" {
-  description = "The Entra issuer the AWS OIDC provider trusts."
-  value       = local.entra_issuer
 }

@@ -24,15 +24,12 @@ resource "azurerm_storage_container" "package" {
   container_access_type = "private"
 }
 
-# The names the code uses with FENCER_STORAGE_PREFIX=fencer (core/ledger/storage.ts
-# storageNames); the app also creates them if missing. storage_account_id: through ARM, as
-# shared keys are off.
-resource "azurerm_storage_table" "ledger" {
-  for_each           = toset(["fencerledger", "fencerreplay"])
-  name               = each.key
-  storage_account_id = azurerm_storage_account.fencer.id
-}
-
+# The queues the triggers listen on with FENCER_STORAGE_PREFIX=fencer (core/ledger/storage.ts
+# storageNames). storage_account_id (azurerm 4.46+): through ARM, as shared keys are off.
+# The ledger tables are not declared here: azurerm_storage_table takes storage_account_id
+# only from 4.77, and before that writes through the data plane, which needs a data role for
+# whoever runs Terraform. The app creates its tables (and these queues) at start if missing
+# (core/ledger/storage.ts ensureStorage), with Storage Table Data Contributor.
 resource "azurerm_storage_queue" "fence" {
   for_each           = toset(["fencer-fence", "fencer-fence-poison"])
   name               = each.key

@@ -67,12 +67,12 @@ variable "always_ready_instances" {
 }
 
 variable "maximum_instance_count" {
-  description = "Flex Consumption scale-out limit."
+  description = "Flex Consumption scale-out limit: 40 (the plan's minimum) to 1000."
   type        = number
   default     = 40
   validation {
-    condition     = var.maximum_instance_count >= 1 && var.maximum_instance_count <= 1000
-    error_message = "maximum_instance_count must be from 1 to 1000."
+    condition     = var.maximum_instance_count >= 40 && var.maximum_instance_count <= 1000 && floor(var.maximum_instance_count) == var.maximum_instance_count
+    error_message = "maximum_instance_count must be a whole number from 40 (Flex Consumption's minimum) to 1000."
   }
 }
 
@@ -136,62 +136,22 @@ variable "tags" {
   default     = {}
 }
 
-variable "aws_enabled" {
-  description = "Create the AWS side: an IAM OIDC provider trusting the Function's Entra tokens and the role its fence identity assumes."
-  type        = bool
-  default     = false
-}
-
-variable "aws_region" {
-  description = "AWS region of the provider (IAM is global; this only picks the API endpoint)."
-  type        = string
-  default     = "us-east-1"
-  validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-\\d+$", var.aws_region))
-    error_message = "aws_region must be a region such as us-east-1."
-  }
-}
-
-variable "aws_audience" {
-  description = "Application ID URI of the Entra app registration the fence identity requests tokens for (e.g. api://fencer-aws); the `audience` of aws-ec2 web identity in fencer.yaml."
+variable "virtual_network_subnet_id" {
+  description = "Optional VNet integration: resource id of a subnet delegated to Microsoft.App/environments (FlexConsumption) or Microsoft.Web/serverFarms (ElasticPremium), e.g. in a VNet with a VPN or ExpressRoute gateway to the relays' sites. Empty: no VNet integration."
   type        = string
   default     = ""
   validation {
-    condition     = !var.aws_enabled || can(regex("^(api://|https://)[^\\s]+$", var.aws_audience))
-    error_message = "With aws_enabled, aws_audience must be an application ID URI (api://... or https://...)."
+    condition     = var.virtual_network_subnet_id == "" || can(regex("^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+/subnets/[^/]+$", var.virtual_network_subnet_id))
+    error_message = "virtual_network_subnet_id must be a subnet resource id (/subscriptions/…/resourceGroups/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…) or empty."
   }
 }
 
-variable "aws_fence_clusters" {
-  description = "Cluster names (fencer.yaml) whose EC2 instances may be stopped and started: instances must carry the tag fencer-cluster=<name>."
-  type        = list(string)
-  default     = []
-  validation {
-    condition     = !var.aws_enabled || length(var.aws_fence_clusters) > 0
-    error_message = "With aws_enabled, list at least one cluster in aws_fence_clusters."
-  }
-  validation {
-    condition     = alltrue([for c in var.aws_fence_clusters : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", c))])
-    error_message = "Cluster names are 1-63 chars of [A-Za-z0-9._-], starting alphanumeric (as in fencer.yaml)."
-  }
-}
-
-variable "aws_role_name" {
-  description = "Name of the IAM role the Function assumes."
+variable "alert_email" {
+  description = "Where Azure Monitor sends Fencer's alerts (a failed fence, a fence message in the poison queue). Empty: no action group and no alert rules."
   type        = string
-  default     = "fencer-fence"
+  default     = ""
   validation {
-    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.aws_role_name))
-    error_message = "aws_role_name must be 1-64 characters of [A-Za-z0-9+=,.@_-]."
-  }
-}
-
-variable "aws_oidc_thumbprints" {
-  description = "Optional certificate thumbprints of the issuer's TLS chain; AWS checks well-known issuers against its trusted CAs without them."
-  type        = list(string)
-  default     = []
-  validation {
-    condition     = alltrue([for t in var.aws_oidc_thumbprints : can(regex("^[0-9a-fA-F]{40}$", t))])
-    error_message = "Thumbprints are 40 hex digits (SHA-1)."
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be an e-mail address or empty."
   }
 }

@@ -1,18 +1,18 @@
-# Fencer on Azure Functions (azurerm), plus the AWS side of web-identity federation (aws):
+# Fencer on Azure Functions:
 #   terraform init && terraform apply -var-file=terraform.tfvars
-# See docs/deploy.md, "Deploy to Azure".
+# The AWS side of EC2 fencing is its own root module (aws/), so an Azure-only deployment never
+# configures the AWS provider (which asks for AWS credentials at plan even when nothing of it
+# is used). See docs/deploy.md, "Deploy to Azure".
 terraform {
-  # 1.9+: variable validations that look at other variables (the AWS side's inputs).
+  # 1.9+: variable validations that look at other variables.
   required_version = ">= 1.9"
   required_providers {
     azurerm = {
       source = "hashicorp/azurerm"
-      # Flex Consumption with always_ready blocks, Node 22, rbac_authorization_enabled.
-      version = ">= 4.42, < 5.0"
-    }
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.81, < 7.0"
+      # 4.46: azurerm_storage_queue takes storage_account_id (through ARM, as shared keys are
+      # off). test/infra checks every argument here against the 4.46.0 schema
+      # (@cdktf/provider-azurerm 14.14.0), so the minimum is the release that was checked.
+      version = ">= 4.46, < 5.0"
     }
   }
 }
@@ -23,11 +23,4 @@ provider "azurerm" {
   # Shared-key access is off on the storage account: the provider's own data-plane reads use
   # Entra ID too.
   storage_use_azuread = true
-}
-
-provider "aws" {
-  region = var.aws_region
-  # Without the AWS side (aws_enabled = false) plan and apply need no AWS credentials.
-  skip_credentials_validation = !var.aws_enabled
-  skip_requesting_account_id  = !var.aws_enabled
 }

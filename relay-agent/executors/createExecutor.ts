@@ -1,7 +1,8 @@
 import type { ResolvedTarget } from '../config.ts';
+import { createEsxcliExecutor } from './esxcli.ts';
 import { createIpmitoolExecutor } from './ipmitool.ts';
 import type { ExecutorDeps, PowerExecutor } from './types.ts';
-import { createEsxcliExecutor, createVmwareCmdExecutor } from './vmwareCmd.ts';
+import { createVmwareCmdExecutor } from './vmwareCmd.ts';
 import { createVsphereExecutor } from './vsphere.ts';
 
 /** A fresh executor per action: sessions (vSphere) and temp files never outlive the action. */

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PowerState } from '../../core/drivers/types.ts';
 import type { IpmiOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import type { RunResult } from '../runner.ts';
 import { runProcessStep } from './processStep.ts';
-import type { CallContext, ExecutorDeps, PowerExecutor } from './types.ts';
+import type { CallContext, ExecutorDeps, PowerExecutor, PowerReading } from './types.ts';
 
 export interface IpmiTarget {
   options: IpmiOptions;
@@ -64,7 +63,7 @@ export function createIpmitoolExecutor(target: IpmiTarget, deps: ExecutorDeps): 
     async powerOn(call) {
       await run(call, ['chassis', 'power', 'on']);
     },
-    async powerState(call): Promise<PowerState> {
+    async powerState(call): Promise<PowerReading> {
       return parsePowerStatus((await run(call, ['chassis', 'power', 'status'])).stdout);
     },
   };
@@ -83,10 +82,15 @@ export function baseArgs(o: IpmiOptions): string[] {
   return args;
 }
 
-export function parsePowerStatus(stdout: string): PowerState {
-  const match = /Chassis Power is (on|off)\b/i.exec(stdout);
-  if (!match?.[1]) return 'unknown';
-  return match[1].toLowerCase() === 'off' ? 'off' : 'on';
+/** `Chassis Power is on|off`; anything else (an empty or other answer) proves nothing. */
+export function parsePowerStatus(stdout: string): PowerReading {
+  const states = [...stdout.matchAll(/Chassis Power is (on|off)\b/gi)].map((m) =>
+    m[1]?.toLowerCase() === 'off' ? ('off' as const) : ('on' as const),
+  );
+  const [state] = states;
+  if (state && states.every((s) => s === state)) return { state };
+  const shown = lastLine(stdout) || 'empty output';
+  return { state: 'unknown', detail: `ipmitool answered no single chassis power state (${shown})` };
 }
 
 const authFailure =

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { RelayStep } from '../../core/protocol/relay.ts';
 import type { Runner } from '../runner.ts';
 
@@ -26,9 +26,20 @@ export interface PowerExecutor {
   /** Hard power-off; resolves when the device accepted the command, not when it is off. */
   powerOff(call: CallContext): Promise<void>;
   powerOn(call: CallContext): Promise<void>;
-  powerState(call: CallContext): Promise<PowerState>;
+  /** The state the device reported; `unknown` carries why (e.g. `not-found: ...`). */
+  powerState(call: CallContext): Promise<PowerReading>;
   /** Ends a session the executor opened (vSphere logout); never throws. */
   close?(): Promise<void>;
+}
+
+/**
+ * One read of a device's power state. `off` only when the device said so: absence, an empty
+ * or unreadable answer is `unknown`, with a `detail` that says why and how to fix it
+ * (DESIGN invariant 8); the detail reaches the relay's answer and `fencer doctor`.
+ */
+export interface PowerReading {
+  state: PowerState;
+  detail?: string;
 }
 
 /** What executors are built with; the composition root provides it, tests hand in fakes. */

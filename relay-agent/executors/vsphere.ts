@@ -1,8 +1,7 @@
-import type { PowerState } from '../../core/drivers/types.ts';
 import type { VsphereOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import { maskSecrets } from '../runner.ts';
-import type { CallContext, ExecutorDeps, PowerExecutor } from './types.ts';
+import type { CallContext, ExecutorDeps, PowerExecutor, PowerReading } from './types.ts';
 import { findVm } from './vsphereFind.ts';
 import {
   child,
@@ -61,7 +60,7 @@ export function createVsphereExecutor(target: VsphereTarget, deps: ExecutorDeps)
       });
     try {
       const result = await work(budgetOf(call));
-      record(true, typeof result === 'string' ? result : 'ok');
+      record(true, shown(result));
       return result;
     } catch (err) {
       record(false, err instanceof Error ? err.message : String(err));
@@ -118,7 +117,7 @@ export function createVsphereExecutor(target: VsphereTarget, deps: ExecutorDeps)
     callTimeoutMs: o.callTimeoutMs,
     powerOff: (call) => powerTask(call, 'PowerOffVM_Task'),
     powerOn: (call) => powerTask(call, 'PowerOnVM_Task'),
-    async powerState(call): Promise<PowerState> {
+    async powerState(call): Promise<PowerReading> {
       const ref = await session(call);
       return stepOf(call, `read runtime.powerState ${ref.value}`, async (b) => {
         const state = await readProperty(b, content.propertyCollector, ref, 'runtime.powerState');
@@ -140,10 +139,12 @@ export function createVsphereExecutor(target: VsphereTarget, deps: ExecutorDeps)
 }
 
 /** Suspended is not off: a suspended VM resumes where it stopped, writes included. */
-export function mapPowerState(value: string | undefined): PowerState {
-  if (value === 'poweredOff') return 'off';
-  if (value === 'poweredOn') return 'on';
-  return 'unknown';
+export function mapPowerState(value: string | undefined): PowerReading {
+  if (value === 'poweredOff') return { state: 'off' };
+  if (value === 'poweredOn') return { state: 'on' };
+  if (value === undefined || value === '')
+    return { state: 'unknown', detail: 'not-found: the answer holds no runtime.powerState' };
+  return { state: 'unknown', detail: `runtime.powerState is ${value}` };
 }
 
 /** One property of one object, through RetrievePropertiesEx. */
@@ -191,6 +192,14 @@ async function waitForTask(
     await deps.clock.sleep(delay, signal);
     delay = Math.min(500, delay * 2);
   }
+}
+
+/** A step's detail: the text a step returned, or the state it read. */
+function shown(result: unknown): string {
+  if (typeof result === 'string') return result;
+  const reading = result as Partial<PowerReading> | undefined;
+  if (typeof reading?.state !== 'string') return 'ok';
+  return reading.detail ? `${reading.state}: ${reading.detail}` : reading.state;
 }
 
 function required(ref: MoRef | undefined, what: string): MoRef {

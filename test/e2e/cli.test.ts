@@ -80,6 +80,12 @@ describe('fencer report exit codes', () => {
         })
       ).code,
     ).toBe(2);
+    const badUrl = await runFencer(
+      ['report', '--url', '127.0.0.1:7071', '--key-id', 'cli/a', '--target', 'b'],
+      { FENCER_SECRET: setup.secret('cli/a') },
+    );
+    expect(badUrl.output).toContain('--url 127.0.0.1:7071: must be an http:// or https:// URL');
+    expect(badUrl.code).toBe(2);
     const down = await runFencer([
       'report',
       '--url',

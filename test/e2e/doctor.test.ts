@@ -6,10 +6,12 @@ import { type BmcSim, startBmcSim } from '../relay/peers/bmcSim.ts';
 import {
   ipmiTargetFor,
   type RelayProcess,
+  secretFile,
   startRelayProcess,
   writeRelayConfig,
 } from '../relay/peers/relay.ts';
 import { makeTestPki } from '../relay/peers/tls.ts';
+import { installCliStandIns } from '../relay/peers/vsphereCliStandIns.ts';
 import {
   awsEc2Device,
   azureResourceGroup,
@@ -37,12 +39,28 @@ beforeAll(async () => {
   instance = fakes.ec2.addInstance('i-0d0c70d0c70d0c70d');
   bmc = await startBmcSim({ dir });
   const pki = makeTestPki(dir);
+  // An esxcli target as imported from stonith.conf: a world id alone, which cannot be verified.
+  const esx = installCliStandIns(dir, [{ name: 'legacy', vmx: '/vmfs/volumes/ds1/l/l.vmx' }]);
   const relayConfig = writeRelayConfig({
     dir,
     pki,
-    targets: { 'bmc-good': ipmiTargetFor(bmc, dir) },
+    targets: {
+      'bmc-good': ipmiTargetFor(bmc, dir),
+      'esx-world': {
+        esxcli: {
+          server: '10.0.0.1',
+          user: 'root',
+          password: { secretRef: secretFile(dir, 'esx', 'esx-Pw-1') },
+          worldId: 99,
+        },
+      },
+    },
   });
-  relay = await startRelayProcess({ ...relayConfig, ca: pki.caCert });
+  relay = await startRelayProcess({
+    ...relayConfig,
+    ca: pki.caCert,
+    env: { PATH: `${esx.binDir}:${process.env['PATH'] ?? '/usr/bin:/bin'}` },
+  });
   writeFileSync(join(dir, 'corrupt.json'), '{"power": "maybe"}');
   const level = (device: Record<string, unknown>) => ({ levels: [[device]] });
   setup = writeTestConfig(
@@ -57,6 +75,7 @@ beforeAll(async () => {
           'ec2-bad': level(awsEc2Device(fakes, 'i-0d0c70d0c70d0c70d', true)),
           'relay-good': level({ relay: { relay: 'dc1', target: 'bmc-good' } }),
           'relay-bad': level({ relay: { relay: 'dc1', target: 'bmc-unknown' } }),
+          'relay-esx': level({ relay: { relay: 'dc1', target: 'esx-world' } }),
         },
       },
     },
@@ -96,11 +115,16 @@ describe('fencer doctor', () => {
       'ec2-bad': false,
       'relay-good': true,
       'relay-bad': false,
+      'relay-esx': false,
     });
     const detail = (node: string) => JSON.stringify(devices.find((p) => p.node === node)?.checks);
     expect(detail('azure-bad')).toContain('invalid_client');
     expect(detail('ec2-bad')).toContain('SignatureDoesNotMatch');
     expect(detail('relay-bad')).toContain('unknown-target');
+    // A world id missing from the process list is not off: doctor says to add the VM's name.
+    expect(detail('relay-esx')).toMatch(
+      /esx-world is unknown: not-found: world id 99 .*add vm: \{ name/,
+    );
     expect(report.paths.filter((p) => p.level === 0).every((p) => p.ok)).toBe(true);
     expect(report.ok).toBe(false);
     expect(code).toBe(1);
@@ -118,6 +142,6 @@ describe('fencer doctor', () => {
     expect(output).toMatch(/^NODE\s+LEVEL\s+PATH\s+RESULT\s+DETAIL\s+FIX$/m);
     expect(output).toMatch(/^doc\/relay-good\s+1\s+relay dc1\/bmc-good\s+ok\s/m);
     expect(output).toMatch(/^doc\/dummy-bad\s+1\s+dummy \S+\s+FAIL\s+.*not a valid status file/m);
-    expect(output).toContain('4 of 16 paths failed');
+    expect(output).toContain('5 of 18 paths failed');
   });
 });

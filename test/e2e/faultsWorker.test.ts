@@ -90,7 +90,7 @@ describe('a worker process killed mid-fence', () => {
     expect(done.attempts[0]?.detail).toContain('already off');
     expect(dummy()).toMatchObject({ power: 'off', powerOffCalls: 1 });
     const { state } = await ledger.read('wk');
-    expect(state.nodes['b']).toEqual({ state: 'fenced', incidentId: id });
+    expect(state.nodes['b']).toEqual({ state: 'fenced', incidentId: id, at: expect.any(Number) });
     const verdicts = survivor
       .output()
       .split('\n')

@@ -191,8 +191,16 @@ describe('operator CLI', () => {
   it('status and history show what happened, as tables or JSON', async () => {
     const status = await runFencer(['status', 'lk', ...as('admin/ops')]);
     expect(status.code).toBe(0);
-    expect(status.output).toMatch(/^NODE\s+STATE\s+INCIDENT$/m);
-    expect(status.output).toMatch(/^b\s+fenced\s+\S+$/m);
+    expect(status.output).toMatch(/^NODE\s+STATE\s+READY\s+INCIDENT$/m);
+    expect(status.output).toMatch(/^b\s+fenced\s+(ready|unchecked)\s+\S+$/m);
+    // d's only level errors: once checked, it is unfenceable, and `fencer readiness` says why.
+    const readiness = await runFencer(['readiness', 'lk', ...as('admin/ops')]);
+    expect(readiness.output).toMatch(
+      /^NODE\s+READY\s+LEVEL\s+DEVICE\s+STATUS\s+POWER\s+SINCE\s+DETAIL$/m,
+    );
+    expect(readiness.output).toMatch(/^d\s+unfenceable\s+1\s+dummy \S+\s+failing\s+unknown\s+/m);
+    expect(readiness.output).toContain('d is unfenceable');
+    expect(readiness.code).toBe(1);
     expect(status.output).not.toContain('\u001b[');
     const history = await runFencer(['history', 'lk', '--limit', '50', '--json', ...as('lk/a')]);
     const incidents = JSON.parse(history.output).incidents as { target: string; state: string }[];

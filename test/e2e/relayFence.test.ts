@@ -84,6 +84,10 @@ beforeAll(async () => {
           },
         },
       },
+      poweron: {
+        options: { fenceDeadlineSeconds: 30 },
+        nodes: { 'node-a': {}, 'node-b': { levels: [[relayDevice('dc1', 'node-b-bmc')]] } },
+      },
       hung: {
         options: { fenceDeadlineSeconds: hungDeadlineSeconds },
         nodes: { 'node-a': {}, 'node-b': { levels: [[relayDevice('dc1', 'hung-bmc')]] } },
@@ -228,5 +232,36 @@ describe('fencer serve → fencer-relay → ipmitool → simulated BMC', () => {
     // Still failed a while later: a late relay answer cannot turn it into fenced.
     await new Promise((r) => setTimeout(r, 1000));
     expect((await follow('hung', incident.incidentId)).last.state).toBe('failed');
+  });
+
+  it('unfence with power-on: the node is a member only once the power-on ended; no fence overlaps it', async () => {
+    // Prepare: node-b fenced, then a slow BMC (every answer 250 ms late).
+    await bmc.set({ mode: 'normal', power: 'on', answerDelayMs: 0, clearEvents: true });
+    const { incident } = await report('poweron');
+    expect((await follow('poweron', incident.incidentId)).last.state).toBe('fenced');
+    await bmc.set({ answerDelayMs: 250, clearEvents: true });
+    const admin = setup.client(serve.url, 'admin/ops');
+
+    // Act: a report about node-b while its power-on is under way.
+    const poweringOn = admin.request('POST', '/v1/clusters/poweron/nodes/node-b/unfence', {
+      powerOn: true,
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const during = await setup
+      .client(serve.url, 'poweron/node-a')
+      .request('POST', '/v1/clusters/poweron/reports', { target: 'node-b' });
+    const stateDuring = await nodeState('poweron', 'node-b');
+    const answer = await poweringOn;
+    await bmc.set({ answerDelayMs: 0 });
+
+    // Assess
+    expect(during).toMatchObject({ status: 409, body: { code: 'in-flight' } });
+    expect(stateDuring).toBe('fenced');
+    expect(answer).toMatchObject({ status: 200, body: { state: 'member', powerOn: { ok: true } } });
+    expect(await nodeState('poweron', 'node-b')).toBe('member');
+    const commands = (await bmc.events())
+      .map((e) => e.command)
+      .filter((c) => c.startsWith('power_'));
+    expect(commands).toEqual(['power_on']);
   });
 });

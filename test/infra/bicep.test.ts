@@ -51,7 +51,8 @@ describe('bicep modules', () => {
 describe('bicep: identities and roles', () => {
   it('gives the fence identity a custom role of exactly the actions the driver calls', () => {
     expect(strings(section(role, 'var actions ='))).toEqual([
-      'Microsoft.Compute/*/read',
+      'Microsoft.Compute/virtualMachines/read',
+      'Microsoft.Compute/virtualMachines/instanceView/read',
       'Microsoft.Compute/virtualMachines/powerOff/action',
       'Microsoft.Compute/virtualMachines/start/action',
     ]);
@@ -104,7 +105,7 @@ describe('bicep: the Function App', () => {
     expect(fencer.get('AzureWebJobsStorage__accountName')).toBe('storageAccountName');
     expect(fencer.get('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
     expect(fencer.get('AzureWebJobsStorage__clientId')).toBe('appClientId');
-    expect(fencer.get('AZURE_CLIENT_ID')).toBe('fenceClientId');
+    expect(fencer.get('FENCER_FENCE_CLIENT_ID')).toBe('fenceClientId');
     expect(app).toMatch(
       /authentication: \{ type: 'UserAssignedIdentity', userAssignedIdentityResourceId: appIdentityId \}/,
     );
@@ -117,7 +118,7 @@ describe('bicep: the Function App', () => {
   it('serves HTTPS only with TLS 1.2+, FTP and basic-auth publishing off', () => {
     expect(app).toMatch(/httpsOnly: true/);
     expect(app).toMatch(/minTlsVersion: '1\.2'/);
-    expect(app).toMatch(/ftpsState: 'Disabled'/);
+    expect(app).toMatch(/ftpsState: 'Disabled'/); // Premium only: test/infra/deployRules
     for (const policy of ['ftp', 'scm']) {
       expect(app).toMatch(
         new RegExp(

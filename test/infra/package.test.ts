@@ -24,11 +24,16 @@ const functionNames = [
   'report',
   'incident',
   'incidents',
+  'clusters',
+  'clusterReadiness',
   'cluster',
   'unfence',
   'fenceWorker',
   'fencePoison',
   'sweeper',
+  'readiness',
+  'notifications',
+  'ui',
 ];
 
 interface Binding {
@@ -41,6 +46,10 @@ interface ProbeResult {
   functions: { name: string; bindings: Binding[] }[];
   warnings: string[];
   health?: { status: number; body: string };
+  ui?: {
+    page?: { status: number; headers: Record<string, string>; body: string };
+    script?: { status: number; headers: Record<string, string>; body: string };
+  };
 }
 
 /** Python's zipfile, an implementation independent of ours: lists, CRC-checks, extracts. */
@@ -110,12 +119,21 @@ describe('npm run package', () => {
     const names = listing.entries.map((e) => e.name);
     const top = names.filter((n) => !n.startsWith('dist/functions/'));
     expect(names).toContain('dist/functions/index.js');
-    expect(top.sort()).toEqual([
+    const ui = top.filter((n) => n.startsWith('dist/ui/'));
+    expect(top.filter((n) => !ui.includes(n)).sort()).toEqual([
       'dist/',
       'dist/package.json',
       'fencer.yaml',
       'host.json',
       'package.json',
+    ]);
+    // The dashboard: the page, one hashed script, one hashed stylesheet, the icon.
+    expect(ui.map((n) => n.replace(/-[A-Za-z0-9]{8}\./, '-HASH.')).sort()).toEqual([
+      'dist/ui/',
+      'dist/ui/icon-HASH.svg',
+      'dist/ui/index.html',
+      'dist/ui/main-HASH.js',
+      'dist/ui/styles-HASH.css',
     ]);
   });
 
@@ -167,7 +185,7 @@ describe('npm run package', () => {
           AzureWebJobsStorage__queueServiceUri: azurite.queueServiceUri,
           AzureWebJobsStorage__credential: 'managedidentity',
           AzureWebJobsStorage__clientId: 'app-client-id',
-          AZURE_CLIENT_ID: 'fence-client-id',
+          FENCER_FENCE_CLIENT_ID: 'fence-client-id',
           ...setup.env,
         },
       });
@@ -184,7 +202,7 @@ describe('npm run package', () => {
         result.functions
           .find((f) => f.name === name)
           ?.bindings.find((b) => /Trigger$/.test(b.type));
-      for (const name of functionNames.slice(0, 6)) {
+      for (const name of [...functionNames.slice(0, 6), 'ui']) {
         expect(trigger(name)).toMatchObject({ type: 'httpTrigger', authLevel: 'anonymous' });
       }
       expect(trigger('report')).toMatchObject({
@@ -209,6 +227,31 @@ describe('npm run package', () => {
         const connection = String(trigger(name)?.connection);
         expect(Object.keys(appSettings)).toContain(`${connection}__accountName`);
       }
+    });
+
+    it('serves the dashboard from the package, with its CSP', () => {
+      const { page, script } = result.ui ?? {};
+      expect(page).toMatchObject({
+        status: 200,
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': expect.stringMatching(/^default-src 'self'; /),
+          'cache-control': 'no-cache',
+        },
+      });
+      expect(page?.body).toContain('<script type="module" src="main-');
+      expect(script).toMatchObject({
+        status: 200,
+        headers: {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'public, max-age=31536000, immutable',
+        },
+      });
+      expect(script?.body).toContain('X-Fencer-Signature');
+      const trigger = result.functions
+        .find((f) => f.name === 'ui')
+        ?.bindings.find((b) => b.type === 'httpTrigger');
+      expect(trigger).toMatchObject({ route: 'ui/{*path}', methods: ['GET', 'HEAD'] });
     });
 
     it('answers health, reaching storage with the app identity only', () => {

@@ -74,6 +74,42 @@ describe('storage connection from the app settings', () => {
     ).toThrow(/managedidentity/);
   });
 
+  it("ignores a connection string without a credential, as Terraform's flex resource writes it", () => {
+    // Prepare: what azurerm writes with storage_authentication_type = UserAssignedIdentity
+    const keyless =
+      'DefaultEndpointsProtocol=https;AccountName=fencerabc;AccountKey=;EndpointSuffix=core.windows.net';
+    // Act
+    const connection = storageConnection({
+      AzureWebJobsStorage: keyless,
+      AzureWebJobsStorage__accountName: 'fencerabc',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: 'app-client-id',
+    });
+    // Assess: the identity settings, not an empty key
+    expect(connection).toMatchObject({
+      kind: 'identity',
+      credential: { kind: 'managed-identity', clientId: 'app-client-id' },
+    });
+    expect(() => storageConnection({ AzureWebJobsStorage: keyless })).toThrow(
+      /carries no credential/,
+    );
+  });
+
+  it("takes a connection string with a key, a SAS or Azurite's shortcut", () => {
+    for (const connectionString of [
+      'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+      'BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2024&sig=x',
+      'UseDevelopmentStorage=true',
+    ]) {
+      expect(
+        storageConnection({
+          AzureWebJobsStorage: connectionString,
+          AzureWebJobsStorage__accountName: 'fencerabc',
+        }),
+      ).toEqual({ kind: 'connection-string', connectionString });
+    }
+  });
+
   it('reads an empty setting as unset', () => {
     expect(readSetting({ FENCER_CONFIG: '' }, 'FENCER_CONFIG')).toBeUndefined();
     expect(readSetting({ FENCER_CONFIG: 'x.yaml' }, 'FENCER_CONFIG')).toBe('x.yaml');

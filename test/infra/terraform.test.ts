@@ -11,8 +11,10 @@ import { block, type Json, list, loadTerraform, single, terraformDir } from './s
  */
 let doc: Record<string, Json>;
 let files: string[];
+let aws: Record<string, Json>;
 beforeAll(async () => {
   ({ doc, files } = await loadTerraform());
+  ({ doc: aws } = await loadTerraform(join(terraformDir, 'aws')));
 });
 
 /** An HCL interpolation as hcl2json writes it: `${expr}`. */
@@ -24,7 +26,7 @@ describe('terraform files', () => {
   it('parse, and are formatted as `terraform fmt` wants where terraform is installed', () => {
     expect(files).toEqual(
       expect.arrayContaining([
-        'aws.tf',
+        'alerts.tf',
         'function.tf',
         'outputs.tf',
         'variables.tf',
@@ -36,19 +38,22 @@ describe('terraform files', () => {
       execFileSync('terraform', ['fmt', '-check', '-diff', '-recursive', terraformDir], {
         stdio: 'pipe',
       });
-      const example = readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8');
-      const formatted = execFileSync('terraform', ['fmt', '-'], {
-        input: example,
-        encoding: 'utf8',
-      });
-      expect(formatted).toBe(example);
+      for (const dir of [terraformDir, join(terraformDir, 'aws')]) {
+        const example = readFileSync(join(dir, 'terraform.tfvars.example'), 'utf8');
+        const formatted = execFileSync('terraform', ['fmt', '-'], {
+          input: example,
+          encoding: 'utf8',
+        });
+        expect(formatted, dir).toBe(example);
+      }
     }
   });
 
   it('declares every variable with a description, and validates every constrained one', () => {
     const variables = block(doc, 'variable') as Record<string, Json>;
-    const unvalidated = ['tags', 'aws_enabled'];
-    for (const [name, value] of Object.entries(variables)) {
+    const unvalidated = ['tags'];
+    const awsVariables = block(aws, 'variable') as Record<string, Json>;
+    for (const [name, value] of [...Object.entries(variables), ...Object.entries(awsVariables)]) {
       const variable = single(value, name);
       expect(variable.description, name).toEqual(expect.any(String));
       if (!unvalidated.includes(name))
@@ -56,22 +61,28 @@ describe('terraform files', () => {
     }
   });
 
-  it('has a terraform.tfvars.example that sets only declared variables and every required one', async () => {
-    const example = (await parse(
-      'terraform.tfvars.example',
-      readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8'),
-    )) as Record<string, Json>;
-    const variables = block(doc, 'variable') as Record<string, Json>;
-    const required = Object.entries(variables)
-      .filter(([name, v]) => single(v, name).default === undefined)
-      .map(([name]) => name);
-    expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.keys(example)));
-    expect(Object.keys(example)).toEqual(expect.arrayContaining(required));
+  it('has a terraform.tfvars.example per root module that sets only declared variables and every required one', async () => {
+    for (const [dir, module] of [
+      [terraformDir, doc],
+      [join(terraformDir, 'aws'), aws],
+    ] as const) {
+      const example = (await parse(
+        'terraform.tfvars.example',
+        readFileSync(join(dir, 'terraform.tfvars.example'), 'utf8'),
+      )) as Record<string, Json>;
+      const variables = block(module, 'variable') as Record<string, Json>;
+      const required = Object.entries(variables)
+        .filter(([name, v]) => single(v, name).default === undefined)
+        .map(([name]) => name);
+      expect(Object.keys(variables), dir).toEqual(expect.arrayContaining(Object.keys(example)));
+      expect(Object.keys(example), dir).toEqual(expect.arrayContaining(required));
+    }
   });
 
   it('describes every output, and outputs the report URL', () => {
     const outputs = block(doc, 'output') as Record<string, Json>;
-    for (const [name, value] of Object.entries(outputs)) {
+    const awsOutputs = block(aws, 'output') as Record<string, Json>;
+    for (const [name, value] of [...Object.entries(outputs), ...Object.entries(awsOutputs)]) {
       expect(single(value, name).description, name).toEqual(expect.any(String));
     }
     expect(single(outputs.report_url).value).toMatch(
@@ -80,9 +91,9 @@ describe('terraform files', () => {
   });
 });
 
-describe('AWS side', () => {
+describe('AWS side (its own root module)', () => {
   it('lets the role only stop and start instances tagged with a cluster, and describe', () => {
-    const policy = block(doc, 'data', 'aws_iam_policy_document', 'fence');
+    const policy = block(aws, 'data', 'aws_iam_policy_document', 'fence');
     const statements = list(policy.statement);
     const actions = statements.flatMap((s) => s.actions as string[]).sort();
     expect(actions).toEqual(['ec2:DescribeInstances', 'ec2:StartInstances', 'ec2:StopInstances']);
@@ -104,27 +115,27 @@ describe('AWS side', () => {
     );
     // DescribeInstances has no resource-level permissions: "*" is the only form EC2 accepts.
     expect(describe).toMatchObject({ actions: ['ec2:DescribeInstances'], resources: ['*'] });
-    expect(block(doc, 'resource', 'aws_iam_role_policy', 'fence').policy).toBe(
-      ref('data.aws_iam_policy_document.fence[0].json'),
+    expect(block(aws, 'resource', 'aws_iam_role_policy', 'fence').policy).toBe(
+      ref('data.aws_iam_policy_document.fence.json'),
     );
   });
 
   it('trusts only the fence identity, through Entra tokens for the configured audience', () => {
-    const provider = block(doc, 'resource', 'aws_iam_openid_connect_provider', 'entra');
+    const provider = block(aws, 'resource', 'aws_iam_openid_connect_provider', 'entra');
     expect(provider).toMatchObject({
       url: ref('local.entra_issuer'),
       client_id_list: [ref('var.aws_audience')],
     });
-    const locals = list(doc.locals);
+    const locals = list(aws.locals);
     const issuer = locals.find((l) => l.entra_issuer !== undefined);
     expect(issuer).toMatchObject({
-      entra_issuer: `https://sts.windows.net/${ref('local.tenant_id')}/`,
-      entra_issuer_key: `sts.windows.net/${ref('local.tenant_id')}/`,
+      entra_issuer: `https://sts.windows.net/${ref('var.tenant_id')}/`,
+      entra_issuer_key: `sts.windows.net/${ref('var.tenant_id')}/`,
     });
-    const trust = single(block(doc, 'data', 'aws_iam_policy_document', 'trust').statement);
+    const trust = single(block(aws, 'data', 'aws_iam_policy_document', 'trust').statement);
     expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
     expect(list(trust.principals)).toEqual([
-      { type: 'Federated', identifiers: [ref('aws_iam_openid_connect_provider.entra[0].arn')] },
+      { type: 'Federated', identifiers: [ref('aws_iam_openid_connect_provider.entra.arn')] },
     ]);
     expect(list(trust.condition)).toEqual([
       {
@@ -135,11 +146,11 @@ describe('AWS side', () => {
       {
         test: 'StringEquals',
         variable: `${ref('local.entra_issuer_key')}:sub`,
-        values: [ref('azurerm_user_assigned_identity.fence.principal_id')],
+        values: [ref('var.fence_identity_principal_id')],
       },
     ]);
-    expect(block(doc, 'resource', 'aws_iam_role', 'fence').assume_role_policy).toBe(
-      ref('data.aws_iam_policy_document.trust[0].json'),
+    expect(block(aws, 'resource', 'aws_iam_role', 'fence').assume_role_policy).toBe(
+      ref('data.aws_iam_policy_document.trust.json'),
     );
   });
 });
@@ -149,15 +160,16 @@ describe('Azure side', () => {
     const role = block(doc, 'resource', 'azurerm_role_definition', 'fencing');
     const permissions = single(role.permissions);
     expect(permissions.actions).toEqual([
-      'Microsoft.Compute/*/read',
+      'Microsoft.Compute/virtualMachines/read',
+      'Microsoft.Compute/virtualMachines/instanceView/read',
       'Microsoft.Compute/virtualMachines/powerOff/action',
       'Microsoft.Compute/virtualMachines/start/action',
     ]);
     expect(permissions.not_actions).toEqual([]);
     expect(permissions.data_actions).toBeUndefined();
-    expect(role.assignable_scopes).toBe(ref('[for s in values(local.fence_scopes) : s.scope]'));
+    expect(role.assignable_scopes).toBe(ref('local.fence_scopes'));
     expect(block(doc, 'resource', 'azurerm_role_assignment', 'fencing')).toMatchObject({
-      for_each: ref('local.fence_scopes'),
+      for_each: ref('local.fence_assignments'),
       scope: ref('each.value.scope'),
       role_definition_id: expect.stringContaining(
         ref('azurerm_role_definition.fencing.role_definition_id'),
@@ -203,9 +215,17 @@ describe('Azure side', () => {
     });
     const settings = list(doc.locals).find((l) => l.fencer_settings)?.fencer_settings;
     expect(settings).toMatchObject({
-      AzureWebJobsStorage__accountName: ref('azurerm_storage_account.fencer.name'),
       AzureWebJobsStorage__credential: 'managedidentity',
       AzureWebJobsStorage__clientId: ref('azurerm_user_assigned_identity.app.client_id'),
+    });
+    // Flex: the account by name in its settings; Premium: by the provider's own arguments.
+    expect(list(doc.locals).find((l) => l.flex_settings)?.flex_settings).toMatchObject({
+      AzureWebJobsStorage: '',
+      AzureWebJobsStorage__accountName: ref('azurerm_storage_account.fencer.name'),
+    });
+    expect(block(doc, 'resource', 'azurerm_linux_function_app', 'fencer')).toMatchObject({
+      storage_account_name: ref('azurerm_storage_account.fencer.name'),
+      storage_uses_managed_identity: true,
     });
     expect(block(doc, 'resource', 'azurerm_role_assignment', 'app_storage')).toMatchObject({
       for_each: expect.stringMatching(
@@ -234,9 +254,21 @@ describe('Azure side', () => {
     expect(String(references)).toContain(
       `@Microsoft.KeyVault(VaultName=${ref('azurerm_key_vault.fencer.name')};SecretName=${ref('secret')})`,
     );
+    // Premium resolves the references with the app identity, Flex with its system identity.
     expect(block(doc, 'resource', 'azurerm_role_assignment', 'app_secrets')).toMatchObject({
       role_definition_name: 'Key Vault Secrets User',
       principal_id: ref('azurerm_user_assigned_identity.app.principal_id'),
     });
+    expect(block(doc, 'resource', 'azurerm_linux_function_app', 'fencer')).toMatchObject({
+      key_vault_reference_identity_id: ref('azurerm_user_assigned_identity.app.id'),
+    });
+    expect(block(doc, 'resource', 'azurerm_role_assignment', 'flex_secrets')).toMatchObject({
+      role_definition_name: 'Key Vault Secrets User',
+      principal_id: ref('azurerm_function_app_flex_consumption.fencer[0].identity[0].principal_id'),
+    });
+    expect(
+      single(block(doc, 'resource', 'azurerm_function_app_flex_consumption', 'fencer').identity)
+        .type,
+    ).toBe('SystemAssigned, UserAssigned');
   });
 });

@@ -7,6 +7,7 @@ import { startTestHost } from './localHost.ts';
 
 const setup = writeTestConfig({
   four: { nodes: { a: {}, b: {}, c: {}, d: { dummy: { offDelayMs: 800 } } } },
+  events: { options: { maxConcurrentFences: 3 }, nodes: { a: {}, b: {}, c: {}, d: {}, e: {} } },
   retry: {
     options: { fenceDeadlineSeconds: 6 },
     nodes: { a: {}, b: {}, c: { dummy: { mode: 'error' } } },
@@ -85,5 +86,35 @@ describe('one fence per incident', () => {
     // Without the eventId it is a new report: a failed target gets a new incident (a new attempt).
     const fresh = await a.request('POST', '/v1/clusters/retry/reports', { target: 'c' });
     expect((fresh.body as Incident).incidentId).not.toBe(id);
+  });
+
+  it('the same eventId about another target is 409 event-conflict, never the first incident', async () => {
+    // Hole 2: `fencer report --target c` exited 0 with b's incident while c was never touched.
+    const a = setup.client(host.url, 'events/a');
+    const first = await a.request('POST', '/v1/clusters/events/reports', {
+      target: 'b',
+      eventId: 'lk-event:reused',
+    });
+    expect(first.status).toBe(202);
+    const other = await a.request('POST', '/v1/clusters/events/reports', {
+      target: 'c',
+      eventId: 'lk-event:reused',
+    });
+    expect(other).toMatchObject({ status: 409, body: { code: 'event-conflict' } });
+    const list = (await a.request('GET', '/v1/clusters/events/incidents')).body as {
+      incidents: Incident[];
+    };
+    expect(list.incidents.map((i) => i.target)).toEqual(['b']);
+  });
+
+  it('two reports racing with one eventId about two targets: one decided, the other event-conflict', async () => {
+    const e = setup.client(host.url, 'events/e');
+    const answers = await Promise.all(
+      ['c', 'd'].map((target) =>
+        e.request('POST', '/v1/clusters/events/reports', { target, eventId: 'race:1' }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+    expect(answers.find((r) => r.status === 409)?.body).toMatchObject({ code: 'event-conflict' });
   });
 });

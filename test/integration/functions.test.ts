@@ -4,9 +4,11 @@ import { signRequest } from '../../core/auth/signing.ts';
 import { decodeMessage } from '../../core/ledger/fenceQueue.ts';
 import { clientsFromConnectionString, storageNames } from '../../core/ledger/storage.ts';
 import type { Incident } from '../../core/protocol/api.ts';
+import type { ReadinessView } from '../../core/protocol/readiness.ts';
 import { apiHandler } from '../../functions/api.ts';
 import { getRuntime, resetRuntime } from '../../functions/deps.ts';
 import { fencePoisonHandler, fenceWorkerHandler } from '../../functions/fenceWorker.ts';
+import { readinessHandler } from '../../functions/readiness.ts';
 import { sweeperHandler } from '../../functions/sweeper.ts';
 import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
 
@@ -131,5 +133,22 @@ describe('Azure Functions adapters', () => {
       state: 'refused',
       refusal: { code: 'quorum-not-reached' },
     });
+  });
+
+  it('runs the readiness checks from the timer trigger and serves them on the readiness route', async () => {
+    const timer = {
+      isPastDue: false,
+      schedule: { adjustForDST: false },
+      scheduleStatus: { last: '', next: '', lastUpdated: '' },
+    };
+    await readinessHandler(timer, context());
+    const answer = await apiHandler(request('GET', '/v1/clusters/fx/readiness'), context());
+    expect(answer.status).toBe(200);
+    const view = JSON.parse(String(answer.body)) as ReadinessView;
+    expect(view.nodes.map((n) => [n.name, n.readiness])).toEqual([
+      ['a', 'ready'],
+      ['b', 'ready'],
+      ['c', 'ready'],
+    ]);
   });
 });

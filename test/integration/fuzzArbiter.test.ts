@@ -2,7 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { type ArbiterDeps, decide } from '../../core/arbiter/arbiter.ts';
-import { claim, close, failPoisoned, unfence } from '../../core/arbiter/lifecycle.ts';
+import { claim, close, failPoisoned } from '../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../core/arbiter/report.ts';
 import {
   type ClusterState,
@@ -10,6 +10,7 @@ import {
   nodeState,
   openIncidents,
 } from '../../core/arbiter/state.ts';
+import { unfence } from '../../core/arbiter/unfence.ts';
 import { systemClock } from '../../core/clock.ts';
 import { type FencerConfig, fencerConfig } from '../../core/config/schema.ts';
 import { ClusterStore, clusterRowKey } from '../../core/ledger/clusterStore.ts';

@@ -11,6 +11,7 @@ import {
   storageNames,
 } from '../../core/ledger/storage.ts';
 import { uniquePrefix } from '../support/testCluster.ts';
+import { worstClusterState } from '../support/worstClusterState.ts';
 
 let storage: StorageClients;
 
@@ -31,6 +32,18 @@ const record = (id: string, patch: Partial<IncidentRecord> = {}): IncidentRecord
 });
 
 describe('cluster entity', () => {
+  it('stores and reads back the largest state the rules can produce (over one property)', async () => {
+    // Table Storage holds at most 64 KiB in one property: the entity spreads it over several.
+    const clusters = new ClusterStore(storage.ledger);
+    const worst = worstClusterState();
+    expect(JSON.stringify(worst).length).toBeGreaterThan(64 * 1024);
+    expect(await clusters.write('worst', worst, undefined)).toBe(true);
+    const read = await clusters.read('worst');
+    expect(read.state).toEqual(worst);
+    expect(await clusters.write('worst', { nodes: {}, incidents: [] }, read.etag)).toBe(true);
+    expect((await clusters.read('worst')).state).toEqual({ nodes: {}, incidents: [] });
+  });
+
   it('lets exactly one of two racers with the same ETag win', async () => {
     const clusters = new ClusterStore(storage.ledger);
     expect(await clusters.write('race', { nodes: {}, incidents: [] }, undefined)).toBe(true);
@@ -95,15 +108,33 @@ describe('replay and eventId entries', () => {
     expect(await replay.remember('prod/a', 'n-0123456789abcdef', now + 600_000)).toBe(true);
     expect(await replay.remember('prod/a', 'n-0123456789abcdef', now + 600_000)).toBe(false);
     expect(await replay.remember('prod/b', 'n-0123456789abcdef', now + 600_000)).toBe(true);
-    await replay.rememberEvent('prod', 'a', 'ev-1', 'inc-1', now + 600_000);
-    expect(await replay.incidentForEvent('prod', 'a', 'ev-1')).toBe('inc-1');
-    expect(await replay.incidentForEvent('prod', 'b', 'ev-1')).toBeUndefined();
+    expect(await replay.claimEvent('prod', 'a', 'ev-1', 'b', now + 600_000)).toEqual({
+      kind: 'new',
+    });
+    expect(await replay.claimEvent('prod', 'a', 'ev-1', 'b', now + 600_000)).toEqual({
+      kind: 'same',
+    });
+    await replay.rememberEvent('prod', 'a', 'ev-1', 'b', 'inc-1', now + 600_000);
+    expect(await replay.claimEvent('prod', 'a', 'ev-1', 'b', now + 600_000)).toEqual({
+      kind: 'same',
+      incidentId: 'inc-1',
+    });
+    expect(await replay.claimEvent('prod', 'a', 'ev-1', 'c', now + 600_000)).toEqual({
+      kind: 'conflict',
+      target: 'b',
+    });
+    expect(await replay.claimEvent('prod', 'b', 'ev-1', 'c', now + 600_000)).toEqual({
+      kind: 'new',
+    });
     now += 600_001;
-    expect(await replay.incidentForEvent('prod', 'a', 'ev-1')).toBeUndefined();
-    expect(await replay.sweep()).toBe(3);
+    expect(await replay.sweep()).toBe(4);
     let left = 0;
     for await (const _ of storage.replay.listEntities()) left++;
     expect(left).toBe(0);
     expect(await replay.remember('prod/a', 'n-0123456789abcdef', now + 600_000)).toBe(true);
+    // An expired eventId binds again, to any target.
+    expect(await replay.claimEvent('prod', 'a', 'ev-1', 'c', now + 600_000)).toEqual({
+      kind: 'new',
+    });
   });
 });

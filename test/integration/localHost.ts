@@ -8,7 +8,7 @@ import { uniquePrefix } from '../support/testCluster.ts';
 export function startTestHost(
   loaded: LoadedConfig,
   name: string,
-  extra: { leaseMs?: number; sweepMs?: number } = {},
+  extra: { leaseMs?: number; sweepMs?: number; readinessTickMs?: number } = {},
 ) {
   return startLocalHost({
     loaded,

@@ -38,7 +38,8 @@ targets:
     vmware-cmd: { host: 10.0.0.1, user: root, password: { secretRef: env:VSPHERE_PW },
                   vmx: /vmfs/volumes/4e1e1386-0b862fae-a859-0019b9cb28bc/oracle10/oracle.vmx }
   legacy:
-    esxcli: { server: 10.0.0.1, user: root, password: { secretRef: env:VSPHERE_PW }, worldId: 1234567 }
+    esxcli: { server: 10.0.0.1, user: root, password: { secretRef: env:VSPHERE_PW },
+              vm: { name: legacy }, worldId: 1234567 }   # vm: { name | vmx } verifies; worldId alone cannot
 `;
 
 function load(text: string, env: Record<string, string> = {}) {
@@ -68,12 +69,36 @@ describe('relay.yaml', () => {
       'oracle:vmware-cmd',
       'legacy:esxcli',
     ]);
+    expect(config.warnings).toEqual([]);
     const bmc = config.targets.get('minute-maid-bmc');
     expect(bmc).toMatchObject({
       kind: 'ipmi',
       password: 'bmc-pw',
       options: { passwordVia: 'env', command: 'ipmitool' },
     });
+  });
+
+  it('loads an esxcli world id alone with a warning, and refuses an esxcli target without either', () => {
+    const base = designExample().split('\n  legacy:')[0];
+    const worldOnly = load(
+      `${base}\n  legacy:\n    esxcli: { server: s, user: u, password: { secretRef: env:VSPHERE_PW }, worldId: 7 }\n`,
+      { FENCER_RELAY_KEY: key, VSPHERE_PW: 'vc-pw' },
+    );
+    expect(worldOnly.warnings).toEqual([
+      expect.stringMatching(
+        /^targets\.legacy\.esxcli: worldId alone cannot be verified.*vm: \{ name/,
+      ),
+    ]);
+    const issues = issuesOf(
+      `${base}\n  legacy:\n    esxcli: { server: s, user: u, password: { secretRef: env:VSPHERE_PW } }\n  both:\n    esxcli: { server: s, user: u, password: { secretRef: env:VSPHERE_PW }, vm: { name: a, vmx: /a.vmx } }\n`,
+      { FENCER_RELAY_KEY: key, VSPHERE_PW: 'vc-pw' },
+    );
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^targets\.legacy\.esxcli: esxcli needs vm: \{ name \} or vm: \{ vmx \}/,
+      ),
+      'targets.both.esxcli.vm: vm needs exactly one of name, vmx',
+    ]);
   });
 
   it('validates the shipped relay.example.yaml', () => {

@@ -99,7 +99,8 @@ describe('relay → ipmitool → simulated BMC', () => {
   });
 
   it('waits for a delayed off, polling status until the BMC says off', async () => {
-    await bmc.set({ mode: 'delayed-off', offDelayMs: 400 });
+    // Long enough for two status reads even when each ipmitool call takes ~0.4 s (a busy host).
+    await bmc.set({ mode: 'delayed-off', offDelayMs: 1200 });
     const answer = await signedAction(relay, {
       requestId: 'delayed-1',
       target: 'bmc-a',
@@ -107,7 +108,7 @@ describe('relay → ipmitool → simulated BMC', () => {
       deadlineMs: 5000,
     });
     expect(answer.json).toMatchObject({ verified: true, powerState: 'off' });
-    expect(answer.json['elapsedMs']).toBeGreaterThanOrEqual(350);
+    expect(answer.json['elapsedMs']).toBeGreaterThanOrEqual(1150);
     expect(await bmc.count('status')).toBeGreaterThanOrEqual(2);
   });
 

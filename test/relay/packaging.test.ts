@@ -42,6 +42,8 @@ describe('fencer-relay.service', () => {
     expect(d.get('LoadCredential')).toMatch(
       /^relay-key:\/etc\/fencer-relay\/credentials\/relay-key$/,
     );
+    // A connection flood must not leave the relay without descriptors for ipmitool.
+    expect(d.get('LimitNOFILE')).toBe('65536');
     // V8's JIT needs W+X memory: this setting would kill the service at start.
     expect(d.has('MemoryDenyWriteExecute')).toBe(false);
   });

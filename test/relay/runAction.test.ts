@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PowerState } from '../../core/drivers/types.ts';
+import type { PowerState } from '../../core/protocol/power.ts';
 import type { RelayActionRequest } from '../../core/protocol/relay.ts';
 import { ExecError } from '../../relay-agent/errors.ts';
 import type { CallContext, PowerExecutor } from '../../relay-agent/executors/types.ts';
@@ -37,7 +37,7 @@ function fakeExecutor(
     },
     async powerState(call) {
       await step('status', call);
-      return script.state?.(reads++) ?? 'on';
+      return { state: script.state?.(reads++) ?? 'on' };
     },
   };
   return { executor, calls };
@@ -145,6 +145,34 @@ describe('runAction', () => {
     expect(clock.now() - started).toBeLessThanOrEqual(4000);
     expect(calls.length).toBeGreaterThan(3);
     expect(problem['steps']).toHaveLength(calls.length);
+  });
+
+  it.each([
+    [
+      'a spawn that ran out of file descriptors',
+      new ExecError('resources', 'spawn ipmitool EMFILE'),
+    ],
+    [
+      'an EMFILE from a temporary file',
+      Object.assign(new Error('EMFILE: too many open files, mkdtemp'), { code: 'EMFILE' }),
+    ],
+  ])('answers %s at once as a retryable execution-failed', async (_what, error) => {
+    const clock = new FakeClock();
+    const { executor, calls } = fakeExecutor(clock, {
+      off: () => {
+        throw error;
+      },
+    });
+    const started = clock.now();
+    const problem = expectProblem(await clock.run(runAction(request('off'), executor, clock)));
+    expect(problem).toMatchObject({
+      code: 'execution-failed',
+      status: 502,
+      reason: 'resources',
+      retryable: true,
+    });
+    expect(calls).toHaveLength(1);
+    expect(clock.now() - started).toBeLessThan(100);
   });
 
   it('reads the state once for status, and only says verified for a known state', async () => {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { child, moref, refXml, VsphereSoap } from '../../relay-agent/executors/vsphereSoap.ts';
 import { signedAction } from './peers/client.ts';
 import {
   type RelayInProcess,
@@ -50,6 +51,8 @@ beforeAll(async () => {
         },
       },
       'no-such-vm': { vsphere: { ...base, vm: { name: 'not-there' } } },
+      'no-such-moref': { vsphere: { ...base, vm: { moref: 'vm-999999' } } },
+      suspended: { vsphere: { ...base, vm: { moref: vm(3).moref } } },
       untrusted: {
         vsphere: { ...base, ca: makeTestPki(dir, 'other').caCert, vm: { name: vm(0).name } },
       },
@@ -118,6 +121,46 @@ describe('vSphere SOAP executor', () => {
       code: 'execution-failed',
       reason: 'not-found',
       retryable: false,
+    });
+  });
+
+  it('names a MoRef that does not exist as not found, never off', async () => {
+    const answer = await act('no-such-moref', 'status');
+    expect(answer.json).toMatchObject({ code: 'execution-failed', reason: 'not-found' });
+  });
+
+  it('reads a suspended VM as unknown, never off (it resumes with its writes)', async () => {
+    // Prepare: suspend the VM through the simulator's own API.
+    const soap = new VsphereSoap(vcsim.url, readFileSync(vcsim.ca));
+    const timing = { timeoutMs: 5000, signal: AbortSignal.timeout(5000) };
+    const sc = await soap.call(
+      'RetrieveServiceContent',
+      '<_this type="ServiceInstance">ServiceInstance</_this>',
+      timing,
+    );
+    const sessionManager = moref(child(sc, 'sessionManager'));
+    if (!sessionManager) throw new Error('no sessionManager');
+    await soap.call(
+      'Login',
+      `${refXml('_this', sessionManager)}<userName>${vcsim.user}</userName><password>${vcsim.password}</password>`,
+      timing,
+    );
+    await soap.call(
+      'SuspendVM_Task',
+      refXml('_this', { type: 'VirtualMachine', value: vm(3).moref }),
+      timing,
+    );
+    // Act: the task finishes quickly in the simulator; read until it did.
+    let answer = await act('suspended', 'status');
+    for (let i = 0; i < 20 && answer.json['powerState'] === 'on'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await act('suspended', 'status');
+    }
+    // Assess
+    expect(answer.json).toMatchObject({
+      powerState: 'unknown',
+      verified: false,
+      detail: 'runtime.powerState is suspended',
     });
   });
 

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { childEnvOf } from '../../relay-agent/runner.ts';
 import { signedAction } from './peers/client.ts';
 import {
   type RelayInProcess,
@@ -17,6 +16,7 @@ import { type CliStandIns, installCliStandIns } from './peers/vsphereCliStandIns
 /**
  * vmware-cmd and esxcli (LifeKeeper's commands) through recording stand-ins found on PATH:
  * the exact argv, the password through VI_PASSWORD only, and the parsing of their answers.
+ * esxcli's own behaviour (absence, world ids) is in esxcli.test.ts.
  */
 const password = 'esx-Secret-Pw-9';
 const sha = createHash('sha256').update(password).digest('hex');
@@ -28,23 +28,22 @@ let relay: RelayInProcess;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));
   const pki = makeTestPki(dir);
-  cli = installCliStandIns(dir, 1234567);
+  cli = installCliStandIns(dir, [
+    { name: 'oracle', vmx },
+    { name: 'legacy', vmx: '/vmfs/volumes/ds1/legacy/legacy.vmx' },
+  ]);
   const pw = { secretRef: secretFile(dir, 'esx', password) };
   const config = writeRelayConfig({
     dir,
     pki,
     targets: {
       oracle: { 'vmware-cmd': { host: '10.0.0.1', user: 'root', password: pw, vmx } },
-      legacy: { esxcli: { server: '10.0.0.1', user: 'root', password: pw, worldId: 1234567 } },
-      'legacy-stale': { esxcli: { server: '10.0.0.1', user: 'root', password: pw, worldId: 99 } },
+      legacy: {
+        esxcli: { server: '10.0.0.1', user: 'root', password: pw, vm: { name: 'legacy' } },
+      },
     },
   });
-  const env = childEnvOf(process.env);
-  relay = await startRelayInProcess({
-    ...config,
-    ca: pki.caCert,
-    childEnv: { ...env, PATH: `${cli.binDir}:${env['PATH']}` },
-  });
+  relay = await startRelayInProcess({ ...config, ca: pki.caCert, childEnv: cli.childEnv() });
 });
 
 afterAll(async () => {
@@ -52,7 +51,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-beforeEach(() => cli.setState({ power: 'on' }));
+beforeEach(() => {
+  cli.powerOn('oracle');
+});
 
 const act = (target: string, action: string) =>
   signedAction(relay, {
@@ -79,61 +80,16 @@ describe('vmware-cmd executor', () => {
   });
 
   it('starts the VM for power on', async () => {
-    cli.setState({ power: 'off' });
+    cli.powerOff('oracle');
     expect((await act('oracle', 'on')).json).toMatchObject({ powerState: 'on', verified: true });
     expect(cli.calls().at(-2)?.argv.slice(-1)).toEqual(['start']);
-  });
-});
-
-describe('esxcli executor', () => {
-  it('kills the world hard, then reads `vm process list` until the world is gone', async () => {
-    const before = cli.calls().length;
-    const answer = await act('legacy', 'off');
-    expect(answer.json).toMatchObject({ powerState: 'off', verified: true });
-    const calls = cli.calls().slice(before);
-    expect(calls.map((c) => c.argv)).toEqual([
-      [
-        '--server',
-        '10.0.0.1',
-        '--username',
-        'root',
-        'vm',
-        'process',
-        'kill',
-        '--type=hard',
-        '--world-id=1234567',
-      ],
-      ['--server', '10.0.0.1', '--username', 'root', 'vm', 'process', 'list'],
-    ]);
-    expect(calls.every((c) => c.viPasswordSha256 === sha)).toBe(true);
-  });
-
-  it('reads a listed world as on, and refuses power on as unsupported', async () => {
-    expect((await act('legacy', 'status')).json).toMatchObject({
-      powerState: 'on',
-      verified: true,
-    });
-    const on = await act('legacy', 'on');
-    expect(on.json).toMatchObject({
-      code: 'execution-failed',
-      reason: 'unsupported',
-      retryable: false,
-    });
-  });
-
-  it('reports a stale world id as not found (the CLI refused), not as a verified off', async () => {
-    const answer = await act('legacy-stale', 'off');
-    expect(answer.json).toMatchObject({
-      code: 'execution-failed',
-      reason: 'not-found',
-      retryable: false,
-    });
   });
 });
 
 describe('vSphere CLI secrets', () => {
   it('never passes the password in argv nor lets the relay environment through', async () => {
     await act('oracle', 'status');
+    await act('legacy', 'status');
     const calls = cli.calls();
     expect(calls.length).toBeGreaterThan(5);
     for (const call of calls) {

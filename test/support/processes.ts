@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const fencerBin = fileURLToPath(new URL('../../bin/fencer.js', import.meta.url));
+export const agentBin = fileURLToPath(new URL('../../bin/fence_fencer.js', import.meta.url));
 
 export interface Spawned {
   child: ChildProcess;
@@ -76,4 +77,70 @@ export async function startServe(
       return run.exited;
     },
   };
+}
+
+export interface TimedRun {
+  /** The exit code, or the signal name when it had to be killed. */
+  code: number | string;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit. */
+  ms: number;
+}
+
+/**
+ * Runs a bin entry point to completion with stdout and stderr apart and its wall time; kills it
+ * (SIGKILL) after `killAfterMs`, so a hang fails the test instead of stalling it.
+ */
+export async function runTimed(
+  bin: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; killAfterMs?: number } = {},
+): Promise<TimedRun> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(options.input ?? '');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000);
+  const code = await new Promise<number | string>((resolve) =>
+    child.once('close', (c, signal) => resolve(c ?? signal ?? -1)),
+  );
+  clearTimeout(killer);
+  return { code, stdout, stderr, ms: performance.now() - started };
+}
+
+/**
+ * Runs a bin whose deadline counts from its own start (`fencer report --wait`, fence_fencer's
+ * power_timeout) with a budget of `seconds`. A run whose first request went out only after
+ * that deadline (it says "the first after the deadline": the machine was too busy even to
+ * start it in time), or one `tooSlow` says did not get to what is tested, shows nothing about
+ * it, so it runs again with twice the budget, up to 4× the first. The result carries the budget
+ * it had, for the caller's timing checks; a run that never gets there fails those checks.
+ */
+export async function runBudgeted(
+  bin: string,
+  build: (seconds: number) => { args?: string[]; input?: string },
+  seconds: number,
+  tooSlow: (run: TimedRun) => boolean = () => false,
+): Promise<TimedRun & { seconds: number }> {
+  for (let budget = seconds; ; budget *= 2) {
+    const { args = [], input } = build(budget);
+    const run = await runTimed(bin, args, {
+      killAfterMs: budget * 1000 + 30_000,
+      ...(input === undefined ? {} : { input }),
+    });
+    const late = /the first after the deadline\)/.test(run.stderr) || tooSlow(run);
+    if (budget >= seconds * 4 || !late) return { ...run, seconds: budget };
+  }
 }

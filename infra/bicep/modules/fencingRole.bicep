@@ -1,15 +1,18 @@
 // The custom role of the fence identity: exactly what the azure-vm driver calls
-// (core/drivers/azureVm.ts): powerOff, start (unfence with power-on), and reads (instanceView
-// for the power state). The set LifeKeeper's Azure fencing documentation asks for.
+// (core/drivers/azureVm.ts): powerOff, start (unfence with power-on), and the VM's instance
+// view for the power state. Nothing broader than virtualMachines/read and its instanceView:
+// no wildcard over Microsoft.Compute.
 // Microsoft.Authorization/permissions/read is left out: only `fencer doctor` lists
 // permissions (driver check()), and it runs with the operator's credential, not this one.
-targetScope = 'subscription'
+// Deployed at the first assignable scope (a resource group): see main.bicep.
+targetScope = 'resourceGroup'
 
 param roleName string
 param assignableScopes string[]
 
 var actions = [
-  'Microsoft.Compute/*/read'
+  'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Compute/virtualMachines/powerOff/action'
   'Microsoft.Compute/virtualMachines/start/action'
 ]

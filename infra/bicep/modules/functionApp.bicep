@@ -18,6 +18,8 @@ param deploymentContainerUrl string
 param keyVaultName string
 param keyVaultSecrets object
 param appInsightsConnectionString string
+@description('A subnet to integrate with, or empty.')
+param virtualNetworkSubnetId string
 
 var isFlex = hostingPlan == 'FlexConsumption'
 var packageName = 'fencer-functions.zip'
@@ -29,7 +31,9 @@ var fencerSettings = [
   { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: appClientId }
-  { name: 'AZURE_CLIENT_ID', value: fenceClientId }
+  // The fence identity, read by the code only (functions/deps.ts). Not AZURE_CLIENT_ID, which
+  // every DefaultAzureCredential in the app and host would pick up.
+  { name: 'FENCER_FENCE_CLIENT_ID', value: fenceClientId }
 ]
 
 // Read by the Functions host: telemetry, sent with the app identity's Entra token.
@@ -66,10 +70,11 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   properties: isFlex ? { reserved: true } : { reserved: true, maximumElasticWorkerCount: 20 }
 }
 
+// No ftpsState here: Flex Consumption has no FTP and rejects the property (ARM error 51021,
+// enforced in some regions); Premium sets it below.
 var baseSiteConfig = {
   minTlsVersion: '1.2'
   scmMinTlsVersion: '1.2'
-  ftpsState: 'Disabled'
   http20Enabled: true
   appSettings: appSettings
 }
@@ -88,11 +93,13 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     clientAffinityEnabled: false
     keyVaultReferenceIdentity: appIdentityId
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: isFlex
       ? baseSiteConfig
       : union(baseSiteConfig, {
           linuxFxVersion: 'Node|${nodeVersion}'
           minimumElasticInstanceCount: alwaysReadyInstances
+          ftpsState: 'Disabled'
         })
     functionAppConfig: isFlex
       ? {

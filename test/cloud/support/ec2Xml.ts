@@ -39,15 +39,18 @@ export function stateChangeXml(
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${ec2Ns}"><requestId>${randomUUID()}</requestId><instancesSet>${items}</instancesSet></${action}Response>`;
 }
 
-/** DescribeInstances answer: one reservation per instance, as EC2 groups launches. */
+/**
+ * DescribeInstances answer: one reservation per instance, as EC2 groups launches. A `null`
+ * state leaves `instanceState` out (a truncated answer).
+ */
 export function describeInstancesXml(
-  instances: { instanceId: string; state: InstanceStateName }[],
+  instances: { instanceId: string; state: InstanceStateName | null }[],
   ownerId: string,
 ): string {
   const reservations = instances
     .map(
       (i) =>
-        `<item><reservationId>r-${i.instanceId.slice(2)}</reservationId><ownerId>${ownerId}</ownerId><groupSet/><instancesSet><item><instanceId>${i.instanceId}</instanceId><imageId>ami-0abcdef1234567890</imageId>${state('instanceState', i.state)}<privateDnsName>ip-10-0-0-1.ec2.internal</privateDnsName><instanceType>t3.micro</instanceType><launchTime>2026-01-01T00:00:00.000Z</launchTime><placement><availabilityZone>eu-west-1a</availabilityZone><tenancy>default</tenancy></placement></item></instancesSet></item>`,
+        `<item><reservationId>r-${i.instanceId.slice(2)}</reservationId><ownerId>${ownerId}</ownerId><groupSet/><instancesSet><item><instanceId>${i.instanceId}</instanceId><imageId>ami-0abcdef1234567890</imageId>${i.state === null ? '' : state('instanceState', i.state)}<privateDnsName>ip-10-0-0-1.ec2.internal</privateDnsName><instanceType>t3.micro</instanceType><launchTime>2026-01-01T00:00:00.000Z</launchTime><placement><availabilityZone>eu-west-1a</availabilityZone><tenancy>default</tenancy></placement></item></instancesSet></item>`,
     )
     .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${ec2Ns}"><requestId>${randomUUID()}</requestId><reservationSet>${reservations}</reservationSet></DescribeInstancesResponse>`;

@@ -30,13 +30,16 @@ export interface FakeVm extends Required<FakeVmSpec> {
 
 export type FakeArmOperation = 'powerOff' | 'start' | 'instanceView' | 'operation' | 'permissions';
 
-export interface FakeArmFault {
-  status: number;
-  code: string;
-  message?: string;
-  /** Retry-After header value (seconds or an HTTP date). */
-  retryAfter?: string;
-}
+export type FakeArmFault =
+  | {
+      status: number;
+      code: string;
+      message?: string;
+      /** Retry-After header value (seconds or an HTTP date). */
+      retryAfter?: string;
+    }
+  /** A 200 with exactly this body (an empty, truncated or odd answer). */
+  | { rawBody: string };
 
 /** Actions the fake checks, as Azure RBAC names them. */
 export const armActions = {
@@ -265,6 +268,14 @@ export function actionMatches(pattern: string, action: string): boolean {
 }
 
 function faultReply(res: ServerResponse, fault: FakeArmFault): void {
+  if ('rawBody' in fault) {
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(fault.rawBody),
+    });
+    res.end(fault.rawBody);
+    return;
+  }
   const headers: Record<string, string> = {};
   if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
   armError(res, fault.status, fault.code, fault.message ?? fault.code, headers);

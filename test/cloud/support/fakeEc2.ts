@@ -47,6 +47,8 @@ export type FakeEc2Fault =
   | { code: string; status: number; message?: string }
   | { emptyBody: true }
   | { omitInstances: true }
+  /** A 200 with exactly this XML (an odd but well-formed answer). */
+  | { rawBody: string }
   /** Answers normally, but only after this long (a slow or hung API). */
   | { delayMs: number };
 
@@ -139,6 +141,7 @@ export class FakeEc2 {
     const fault = this.faults.get(action)?.shift();
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && 'emptyBody' in fault) return reply(res, 200, '');
+    if (fault && 'rawBody' in fault) return reply(res, 200, fault.rawBody);
     if (fault && 'omitInstances' in fault) {
       if (action === 'DescribeInstances')
         return reply(res, 200, describeInstancesXml([], this.accountId));

@@ -8,14 +8,16 @@ export const terraformDir = fileURLToPath(new URL('../../../infra/terraform', im
 /** What @cdktf/hcl2json makes of HCL: blocks become arrays of objects, expressions `${…}`. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Every .tf file of infra/terraform, parsed; block lists of the same kind are concatenated. */
-export async function loadTerraform(): Promise<{ files: string[]; doc: Record<string, Json> }> {
-  const files = readdirSync(terraformDir)
+/** Every .tf file of a root module (infra/terraform by default), parsed; block lists of the same kind are concatenated. */
+export async function loadTerraform(
+  dir = terraformDir,
+): Promise<{ files: string[]; doc: Record<string, Json> }> {
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.tf'))
     .sort();
   const doc: Record<string, Json> = {};
   for (const file of files) {
-    const parsed = (await parse(file, readFileSync(join(terraformDir, file), 'utf8'))) as Record<
+    const parsed = (await parse(file, readFileSync(join(dir, file), 'utf8'))) as Record<
       string,
       Json
     >;
@@ -56,4 +58,32 @@ export function single(value: Json | undefined, what = 'block'): { [key: string]
   if (found.length !== 1 || !found[0])
     throw new Error(`expected one ${what}, found ${found.length}`);
   return found[0];
+}
+
+/** Every block of a resource type: `[name, body]` (a `count`/`for_each` block once). */
+export function resources(
+  doc: Record<string, Json> | undefined,
+  type: string,
+): [string, { [key: string]: Json }][] {
+  const byType = isObject(doc?.resource) ? doc.resource[type] : undefined;
+  return Object.entries(isObject(byType) ? byType : {}).flatMap(([name, bodies]) =>
+    list(bodies).map((b) => [name, b] as [string, { [key: string]: Json }]),
+  );
+}
+
+/**
+ * The entries of an app_settings value: a literal map, or `merge(local.a, local.b, …)` of
+ * locals that are literal maps. A local that is not a map shows as key `?`.
+ */
+export function settingsOf(doc: Record<string, Json>, value: Json | undefined): Map<string, Json> {
+  const found = new Map<string, Json>();
+  if (isObject(value)) for (const [k, v] of Object.entries(value)) found.set(k, v);
+  if (typeof value !== 'string') return found;
+  const locals = list(doc.locals);
+  for (const [, name = ''] of value.matchAll(/local\.(\w+)/g)) {
+    const local = locals.find((l) => l[name] !== undefined)?.[name];
+    if (isObject(local)) for (const [k, v] of Object.entries(local)) found.set(k, v);
+    else found.set('?', String(local));
+  }
+  return found;
 }

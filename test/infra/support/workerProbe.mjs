@@ -6,7 +6,8 @@
 //                                            name, see azure-functions-nodejs-worker
 //                                            src/setupCoreModule.ts), record every
 //                                            registerFunction call, then call the `health`
-//                                            handler once
+//                                            handler once, and the `ui` handler for the page
+//                                            and for the script it names
 //   node workerProbe.mjs APP_DIR test-mode   no worker: @azure/functions falls back to test
 //                                            mode and warns once per function it skips
 //
@@ -56,20 +57,28 @@ const started = process.hrtime.bigint();
 await import(pathToFileURL(join(appDir, pkg.main)).href);
 const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
 
+// The handlers read only these members of HttpRequest and InvocationContext.
+const call = async (name, path) => {
+  const entry = registered.find((r) => r.metadata.name === name);
+  if (!entry) return undefined;
+  const request = {
+    method: 'GET',
+    url: `https://fencer.example${path}`,
+    headers: new Headers(),
+    arrayBuffer: async () => new ArrayBuffer(0),
+  };
+  const context = { log() {}, info() {}, warn() {}, error() {}, trace() {}, debug() {} };
+  const response = await entry.handler(request, context);
+  const body = response.body instanceof Uint8Array ? Buffer.from(response.body) : response.body;
+  return { ...response, body: body === undefined ? undefined : String(body) };
+};
 let health;
+let ui;
 if (mode === 'worker') {
-  const entry = registered.find((r) => r.metadata.name === 'health');
-  if (entry) {
-    // The handler reads only these members of HttpRequest and InvocationContext.
-    const request = {
-      method: 'GET',
-      url: 'https://fencer.example/api/v1/health',
-      headers: new Headers(),
-      arrayBuffer: async () => new ArrayBuffer(0),
-    };
-    const context = { log() {}, info() {}, warn() {}, error() {}, trace() {}, debug() {} };
-    health = await entry.handler(request, context);
-  }
+  health = await call('health', '/api/v1/health');
+  const page = await call('ui', '/api/ui/');
+  const script = /src="([^"]+\.js)"/.exec(page?.body ?? '')?.[1];
+  ui = { page, script: script && (await call('ui', `/api/ui/${script}`)) };
 }
 
 process.stdout.write(
@@ -81,6 +90,7 @@ process.stdout.write(
     })),
     warnings,
     health,
+    ui,
   })}\n`,
 );
 // The sweeper's SDK clients keep sockets open; the probe is done.

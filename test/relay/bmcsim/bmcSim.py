@@ -8,7 +8,8 @@ Built on Debian's python3-pyghmi server side (pyghmi.ipmi.bmc.Bmc). Modes:
   busy         the next --busy-count chassis commands answer 0xC0 (node busy), then normal
   dead         no packet is answered at all (a BMC that is unplugged or wedged)
 
-Every chassis command is appended as one JSON line to --log (and kept for GET /events).
+Every chassis command is appended as one JSON line to --log (and kept for GET /events), and so
+are session starts and ends (session_open / session_close, with the client's UDP port).
 A small HTTP control API on --control-port (127.0.0.1) lets tests read and change the state:
   GET /state, POST /state {"mode","power","offDelayMs","busyCount","answerDelayMs"}, GET /events.
 The password comes from the BMC_PASSWORD environment variable (the optional Kg key from BMC_KG),
@@ -24,6 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyghmi.ipmi.bmc as bmc
+import pyghmi.ipmi.private.serversession as serversession
 
 MODES = ('normal', 'delayed-off', 'hung', 'busy', 'dead')
 BUSY = 0xC0
@@ -61,7 +63,7 @@ class SimState:
             'events': len(self.events),
         }
 
-    def record(self, command, result):
+    def record(self, command, result, client=None):
         event = {
             'ts': time.time(),
             'command': command,
@@ -69,6 +71,8 @@ class SimState:
             'mode': self.mode,
             'power': self.power,
         }
+        if client is not None:
+            event['client'] = client
         self.events.append(event)
         if self.log_path:
             with open(self.log_path, 'a', encoding='utf-8') as log:
@@ -110,6 +114,9 @@ class SimBmc(bmc.Bmc):
     def sessionless_data(self, data, sockaddr):
         with self.state.lock:
             dead = self.state.mode == 'dead'
+            if not dead and is_open_session_request(data):
+                # One client (ipmitool process) per UDP source port; a retransmit repeats it.
+                self.state.record('session_open', 'ok', client=sockaddr[1])
         if not dead:
             super().sessionless_data(data, sockaddr)
 
@@ -171,6 +178,25 @@ class SimBmc(bmc.Bmc):
         s.power = 'on'
         s.off_at = None
         return 'ok'
+
+
+def is_open_session_request(data):
+    """An RMCP+ Open Session Request (IPMI 2.0 payload type 0x10): a client starts a session."""
+    data = bytearray(data)
+    return (len(data) >= 22 and data[0] == 6 and data[2:4] == b'\xff\x07'
+            and data[4] == 6 and data[5] & 0x3f == 0x10)
+
+
+def record_close(session):
+    """Close Session (NetFn App, 0x3C): the client ended its session (ipmitool does on exit)."""
+    state = session.bmc.state
+    with state.lock:
+        state.record('session_close', 'ok', client=session.sockaddr[1])
+
+
+# Sessions appear in the event log as session_open / session_close with the client's port,
+# so tests can see whether two clients ever held a session with this BMC at the same time.
+serversession.ServerSession.close_server_session = record_close
 
 
 def control_handler(state):

@@ -10,10 +10,42 @@ export type BmcMode = 'normal' | 'delayed-off' | 'hung' | 'busy' | 'dead';
 
 export interface BmcEvent {
   ts: number;
-  command: 'status' | 'power_off' | 'power_on' | 'power_cycle' | 'power_reset' | 'power_shutdown';
+  command:
+    | 'status'
+    | 'power_off'
+    | 'power_on'
+    | 'power_cycle'
+    | 'power_reset'
+    | 'power_shutdown'
+    | 'session_open'
+    | 'session_close';
   result: string;
   mode: BmcMode;
   power: 'on' | 'off';
+  /** For session_open / session_close: the client's UDP port (one per ipmitool process). */
+  client?: number;
+}
+
+/** One client's session as the BMC saw it: first open to last close (open-ended if never closed). */
+export interface BmcSession {
+  client: number;
+  openedAt: number;
+  closedAt: number | undefined;
+}
+
+/** The sessions in an event log, in the order they opened. */
+export function sessionsOf(events: BmcEvent[]): BmcSession[] {
+  const byClient = new Map<number, BmcSession>();
+  for (const event of events) {
+    if (event.client === undefined) continue;
+    if (event.command === 'session_open' && !byClient.has(event.client)) {
+      byClient.set(event.client, { client: event.client, openedAt: event.ts, closedAt: undefined });
+    } else if (event.command === 'session_close') {
+      const session = byClient.get(event.client);
+      if (session) session.closedAt = event.ts;
+    }
+  }
+  return [...byClient.values()].sort((a, b) => a.openedAt - b.openedAt);
 }
 
 export interface BmcState {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import { signRequest } from '../../../core/auth/signing.ts';
 import { systemClock } from '../../../core/clock.ts';
 import { resolveSecret } from '../../../core/config/secrets.ts';
@@ -29,6 +29,8 @@ export function rawRequest(
     ca: string;
     cert?: string;
     key?: string;
+    /** A keep-alive agent to reuse one connection; default: a new connection per request. */
+    agent?: Agent;
   },
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
@@ -44,7 +46,7 @@ export function rawRequest(
         ...(options.cert && options.key
           ? { cert: readFileSync(options.cert), key: readFileSync(options.key) }
           : {}),
-        agent: false,
+        agent: options.agent ?? false,
       },
       (res) => {
         let text = '';
@@ -72,7 +74,7 @@ export function rawRequest(
 export async function signedAction(
   relay: Pick<RelayEndpoint, 'url' | 'ca' | 'keyName' | 'key'>,
   body: Record<string, unknown>,
-  options: { cert?: string; key?: string; secret?: string } = {},
+  options: { cert?: string; key?: string; secret?: string; agent?: Agent } = {},
 ): Promise<RawAnswer & { sent: { headers: Record<string, string>; body: string } }> {
   const text = JSON.stringify(body);
   const headers = signRequest({
@@ -91,6 +93,7 @@ export async function signedAction(
     ca: relay.ca,
     ...(options.cert ? { cert: options.cert } : {}),
     ...(options.key ? { key: options.key } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
   });
   return { ...answer, sent: { headers, body: text } };
 }

@@ -53,6 +53,8 @@ export interface RelaySetup {
   targets: Record<string, unknown>;
   clientCa?: boolean;
   file?: string;
+  /** More top-level settings of relay.yaml (e.g. `limits`). */
+  extra?: Record<string, unknown>;
 }
 
 /** Writes relay.yaml (listen 127.0.0.1:0) and returns its path with the key it uses. */
@@ -73,6 +75,7 @@ export function writeRelayConfig(setup: RelaySetup): {
     },
     keys: { [keyName]: { secretRef: secretFile(setup.dir, `relay-key-${keyName}`, key) } },
     targets: setup.targets,
+    ...setup.extra,
   };
   writeFileSync(file, stringify(yaml));
   return { file, keyName, key };
@@ -130,9 +133,16 @@ export async function startRelayProcess(options: {
   ca: string;
   entry?: string;
   env?: Record<string, string>;
+  /** Starts it under `ulimit -n N` (through bash, argv only): a small file-descriptor budget. */
+  nofile?: number;
 }): Promise<RelayProcess> {
   const entry = options.entry ?? join(repo, 'bin/fencer-relay.js');
-  const { peer, readyLine } = await startPeer(process.execPath, [entry, '--config', options.file], {
+  const argv = [process.execPath, entry, '--config', options.file];
+  const [file, args] =
+    options.nofile === undefined
+      ? [process.execPath, argv.slice(1)]
+      : ['/bin/bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(options.nofile), ...argv]];
+  const { peer, readyLine } = await startPeer(file, args, {
     env: {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       HOME: process.env['HOME'] ?? '/root',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { claim, close, failPoisoned, renew, unfence } from '../../../core/arbiter/lifecycle.ts';
+import { claim, close, failPoisoned, renew } from '../../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../../core/arbiter/report.ts';
 import { nodeState } from '../../../core/arbiter/state.ts';
+import { finishPowerOn, unfence } from '../../../core/arbiter/unfence.ts';
 import { cluster, context, empty } from './fixtures.ts';
 
 const three = cluster({ a: 0, b: 0, c: 0 });
@@ -93,7 +94,44 @@ describe('close', () => {
 describe('unfence', () => {
   it('refuses while the fence is in flight', () => {
     const { ctx, state } = fencingOfB();
-    expect(unfence(state, 'b', ctx).outcome).toEqual({ kind: 'in-flight', incidentId: 'inc-1' });
+    expect(unfence(state, 'b', ctx).outcome).toEqual({
+      kind: 'in-flight',
+      incidentId: 'inc-1',
+      detail: 'incident inc-1 is still fencing b',
+    });
+  });
+
+  it('with a power-on the node becomes a member only when it ends; reports meanwhile are refused', () => {
+    // Hole 7: the node was a member before its power-on ended, and a new fence overlapped it.
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const begun = unfence(fenced, 'b', ctx, { powerOnMs: 65_000 });
+    expect(begun.outcome).toMatchObject({ kind: 'unfenced', previous: 'fenced' });
+    expect(nodeState(begun.state, 'b')).toBe('fenced');
+    expect(decideReport(begun.state, { reporter: 'a', target: 'b' }, ctx).outcome).toMatchObject({
+      kind: 'refused',
+      code: 'in-flight',
+    });
+    expect(unfence(begun.state, 'b', ctx).outcome).toMatchObject({ kind: 'in-flight' });
+    const done = finishPowerOn(begun.state, 'b', 'member', ctx);
+    expect(done.outcome).toBe('member');
+    expect(nodeState(done.state, 'b')).toBe('member');
+    expect(decideReport(done.state, { reporter: 'a', target: 'b' }, ctx).outcome).toMatchObject({
+      kind: 'accepted',
+      status: 202,
+    });
+  });
+
+  it('a power-on that never reported back stops holding the node after its time', () => {
+    const { ctx, state } = fencingOfB();
+    const fenced = close(state, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    const begun = unfence(fenced, 'b', ctx, { powerOnMs: 65_000 }).state;
+    const later = ctx.at(ctx.now + 65_001);
+    expect(nodeState(begun, 'b')).toBe('fenced');
+    expect(decideReport(begun, { reporter: 'a', target: 'b' }, later).outcome).toMatchObject({
+      kind: 'accepted',
+      status: 202,
+    });
   });
 
   it('brings a fenced node back to member', () => {
@@ -116,5 +154,30 @@ describe('unfence', () => {
 
   it('knows only configured nodes', () => {
     expect(unfence(empty(), 'zz', context(three)).outcome).toEqual({ kind: 'unknown-node' });
+  });
+});
+
+describe('reboot', () => {
+  it('an off report joining a reboot makes it an off; a fenced reboot holds the node for its power-on', () => {
+    const ctx = context(three);
+    const first = decideReport(empty(), { reporter: 'a', target: 'b', action: 'reboot' }, ctx);
+    expect(first.state.incidents[0]?.action).toBe('reboot');
+    const joined = decideReport(first.state, { reporter: 'c', target: 'b' }, ctx);
+    expect(joined.state.incidents[0]?.action).toBeUndefined();
+
+    const claimed = claim(first.state, 'inc-1', 'w', 30_000, ctx).state;
+    const fenced = close(claimed, 'inc-1', { outcome: 'fenced', detail: '' }, ctx).state;
+    expect(fenced.nodes.b).toMatchObject({
+      state: 'fenced',
+      poweringOn: { until: expect.any(Number) },
+    });
+    expect(decideReport(fenced, { reporter: 'a', target: 'b' }, ctx).outcome).toMatchObject({
+      kind: 'refused',
+      code: 'in-flight',
+    });
+    // A failed power-on leaves it fenced (without the hold); a good one makes it a member.
+    const failed = finishPowerOn(fenced, 'b', 'unchanged', ctx);
+    expect(failed.state.nodes.b).toEqual({ state: 'fenced', incidentId: 'inc-1', at: ctx.now });
+    expect(nodeState(finishPowerOn(fenced, 'b', 'member', ctx).state, 'b')).toBe('member');
   });
 });

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { claim, close, failPoisoned, unfence } from '../../../core/arbiter/lifecycle.ts';
+import { claim, close, failPoisoned } from '../../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../../core/arbiter/report.ts';
 import { type ClusterState, nodeState, openIncidents } from '../../../core/arbiter/state.ts';
+import { unfence } from '../../../core/arbiter/unfence.ts';
 import { cluster, context, empty } from './fixtures.ts';
 
 type Action =

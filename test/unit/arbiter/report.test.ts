@@ -11,15 +11,28 @@ function report(state: ClusterState, reporter: string, target: string, ctx = con
 }
 
 describe('decideReport: refusals (rules 1-2)', () => {
-  it.each([
-    ['unknown target', 'a', 'zz', 'forbidden'],
-    ['self-report', 'a', 'a', 'self-report'],
-  ])('%s → %s', (_name, reporter, target, code) => {
+  it('an unknown target is forbidden and opens nothing', () => {
     // Act
-    const { outcome, state } = report(empty(), reporter, target);
+    const { outcome, state, effects } = report(empty(), 'a', 'zz');
     // Assess
-    expect(outcome).toMatchObject({ kind: 'refused', code });
+    expect(outcome).toMatchObject({ kind: 'refused', code: 'forbidden' });
     expect(state.incidents).toHaveLength(0);
+    expect(effects.refusedReports).toEqual([]);
+  });
+
+  it('a self-report is refused and kept on a refused incident about the node; repeats join it', () => {
+    const ctx = context(three);
+    const first = decideReport(empty(), { reporter: 'a', target: 'a' }, ctx);
+    expect(first.outcome).toMatchObject({ kind: 'refused', code: 'self-report' });
+    expect(first.state.incidents).toMatchObject([
+      { id: 'inc-1', target: 'a', state: 'refused', refusal: { code: 'self-report' } },
+    ]);
+    expect(nodeState(first.state, 'a')).toBe('member');
+    const again = decideReport(first.state, { reporter: 'a', target: 'a' }, ctx);
+    expect(again.state.incidents).toHaveLength(1);
+    expect(again.effects.refusedReports).toMatchObject([
+      { incidentId: 'inc-1', report: { reporter: 'a', code: 'self-report' } },
+    ]);
   });
 
   it('allows a self-report when the cluster says so', () => {
@@ -70,9 +83,9 @@ describe('decideReport: open, join, fenced (rules 3-6)', () => {
     expect(effects.enqueue).toEqual([]);
   });
 
-  it('answers 200 with the fencing incident when the target is already fenced', () => {
+  it('answers 200 with the fencing incident when the target was fenced moments ago', () => {
     const state: ClusterState = {
-      nodes: { b: { state: 'fenced', incidentId: 'old' } },
+      nodes: { b: { state: 'fenced', incidentId: 'old', at: 1_000_000 } },
       incidents: [],
     };
     expect(report(state, 'a', 'b').outcome).toEqual({

@@ -50,10 +50,22 @@ describe('fence_fencer options', () => {
     ]);
     expect(
       validate(
-        { action: 'on', fencer_url: 'u', key_id: 'p/a', secret_file: '/nonexistent', plug: 'b' },
+        {
+          action: 'on',
+          fencer_url: 'https://f/api',
+          key_id: 'p/a',
+          secret_file: '/nonexistent',
+          plug: 'b',
+        },
         'on',
       ),
     ).toEqual(['on needs admin_key_id and admin_secret_file', 'cannot read /nonexistent: ENOENT']);
+    expect(
+      validate({ action: 'monitor', fencer_url: 'fencer:7071', key_id: 'p/a' }, 'monitor'),
+    ).toEqual([
+      'missing required option secret_file',
+      'fencer_url must be an http:// or https:// URL',
+    ]);
   });
 
   it('describes every parameter and action in its metadata', () => {

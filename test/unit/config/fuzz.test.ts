@@ -17,7 +17,15 @@ const dir = mkdtempSync(join(tmpdir(), 'fencer-config-fuzz-'));
 writeFileSync(join(dir, 'b.key'), `${key}\n`);
 writeFileSync(join(dir, 'empty.key'), '');
 const file = join(dir, 'fencer.yaml');
-const env = { KEY_A: key, RELAY: 'relay-secret', ADMIN: key, WEAK: 'short', SPACE: ' ' };
+// Every key its own secret (two keys may not share one).
+const env = {
+  KEY_A: 'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=',
+  KEY_C: 'Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2M=',
+  RELAY: 'relay-secret',
+  ADMIN: 'YWRtaW5hZG1pbmFkbWluYWRtaW5hZG1pbmFkbWluYWQ=',
+  WEAK: 'short',
+  SPACE: ' ',
+};
 
 /** Every device kind, every option, both relays: a config that loads. */
 const valid = {
@@ -50,7 +58,7 @@ const valid = {
           ],
         },
         'node-c': {
-          key: { secretRef: 'env:KEY_A' },
+          key: { secretRef: 'env:KEY_C' },
           levels: [[{ dummy: { statusFile: 'c.json' } }]],
         },
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { configJsonSchema } from '../../../core/config/jsonSchema.ts';
 import { loadConfigFile, parseConfig } from '../../../core/config/load.ts';
 
 const key = 'q7m1WgQm0B1cJx8nY6m3c8zH4b9v1uT2pQ5rS7tU9wE=';
+const otherKey = 'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=';
+const adminKey = 'YWRtaW5hZG1pbmFkbWluYWRtaW5hZG1pbmFkbWluYWQ=';
 const good = `
 clusters:
   prod-db:
@@ -42,10 +44,10 @@ describe('fencer.yaml', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'fencer-config-'));
     writeFileSync(join(dir, 'fencer.yaml'), good);
-    writeFileSync(join(dir, 'b.key'), `${key}\n`);
+    writeFileSync(join(dir, 'b.key'), `${key}\n`, { mode: 0o600 });
     // Act
     const loaded = loadConfigFile(join(dir, 'fencer.yaml'), {
-      env: { KEY_A: key, RELAY: 'relay-secret', ADMIN: key },
+      env: { KEY_A: otherKey, RELAY: 'relay-secret', ADMIN: adminKey },
     });
     // Assess
     expect(loaded.config.clusters['prod-db']).toMatchObject({
@@ -55,7 +57,47 @@ describe('fencer.yaml', () => {
       fenceDeadlineSeconds: 240,
     });
     expect(loaded.keys.get('prod-db/node-b')).toBe(key);
-    expect(loaded.keys.get('admin/ops')).toBe(key);
+    expect(loaded.keys.get('admin/ops')).toBe(adminKey);
+    expect(loaded.warnings).toEqual([]);
+  });
+
+  it('refuses two keys that share one secret (a node could sign as another)', () => {
+    // Node key = admin key: that node could unfence anything.
+    expect(issuesOf(good, { KEY_A: key, RELAY: 'relay-secret', ADMIN: key })).toContain(
+      'admins.ops.secretRef: the same secret as clusters.prod-db.nodes.node-a.key: every key needs its own secret',
+    );
+    // A node key that is also the relay's key could sign power actions to the site.
+    const relayShared = good.replace('env:RELAY', 'env:KEY_A');
+    expect(issuesOf(relayShared, { KEY_A: key, ADMIN: adminKey })).toContain(
+      'relays.dc1.key.secretRef: the same secret as clusters.prod-db.nodes.node-a.key: every key needs its own secret',
+    );
+  });
+
+  it('lets two addresses of one site share their relay key', () => {
+    const twoRelays = good.replace('admins:', 'relays2: {}\nadmins:').replace('relays2: {}\n', '');
+    const text = twoRelays.replace(
+      '  dc1: { url: https://relay.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }',
+      '  dc1: { url: https://relay.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }\n  dc1b: { url: https://relay-b.dc1.example:7443, keyName: fencer-prod, key: { secretRef: env:RELAY } }',
+    );
+    expect(text).toContain('dc1b');
+    expect(
+      issuesOf(text, { KEY_A: otherKey, RELAY: 'relay-secret', ADMIN: adminKey }).filter((i) =>
+        i.includes('same secret'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('warns about a secret file that group or others can read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fencer-config-'));
+    writeFileSync(join(dir, 'fencer.yaml'), good);
+    writeFileSync(join(dir, 'b.key'), `${key}\n`);
+    chmodSync(join(dir, 'b.key'), 0o644);
+    const loaded = loadConfigFile(join(dir, 'fencer.yaml'), {
+      env: { KEY_A: otherKey, RELAY: 'relay-secret', ADMIN: adminKey },
+    });
+    expect(loaded.warnings).toEqual([
+      `clusters.prod-db.nodes.node-b.key: secret file ${join(dir, 'b.key')} is open to group or others (mode 644); chmod 600 it`,
+    ]);
   });
 
   it('lists every problem by path', () => {

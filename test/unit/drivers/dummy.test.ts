@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,27 @@ describe('dummy driver', () => {
     writeFileSync(join(dir, 'n.json'), '{"power":"maybe"}');
     await expect(driver.powerState(target, signal)).rejects.toMatchObject({
       code: 'dummy-corrupt',
+    });
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['a half-written file', '{"power":"of'],
+    ['a file without power', '{"powerOffCalls":1}'],
+    ['a power word it does not know', '{"power":"OFF"}'],
+  ])('reads %s as an error, never off (invariant 8)', async (_what, text) => {
+    const { dir, driver } = setup();
+    writeFileSync(join(dir, 'n.json'), text);
+    await expect(driver.powerState(target, signal)).rejects.toMatchObject({
+      code: 'dummy-corrupt',
+    });
+  });
+
+  it('reads a status file that is a directory as an error, never off', async () => {
+    const { dir, driver } = setup();
+    mkdirSync(join(dir, 'n.json'));
+    await expect(driver.powerState(target, signal)).rejects.toMatchObject({
+      code: 'dummy-unreadable',
     });
   });
 });

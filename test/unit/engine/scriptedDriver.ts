@@ -1,6 +1,7 @@
 import type { Clock } from '../../../core/clock.ts';
-import type { FenceDriver, PowerState } from '../../../core/drivers/types.ts';
+import type { FenceDriver } from '../../../core/drivers/types.ts';
 import { DriverError } from '../../../core/errors.ts';
+import type { PowerState } from '../../../core/protocol/power.ts';
 
 export interface Script {
   /** Power state before any power-off. */

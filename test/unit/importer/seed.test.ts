@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../../core/config/load.ts';
 import type { ImportOutput } from '../../../core/importer/importStonithConf.ts';
-import { renderFencerYaml, renderRelayYaml } from '../../../core/importer/render.ts';
+import { operatorTodo, renderFencerYaml, renderRelayYaml } from '../../../core/importer/render.ts';
 import { relayYaml } from '../../../relay-agent/config.ts';
 import { importFixture, importText, levels, options, SUBSCRIPTION, targets } from './support.ts';
 
@@ -158,6 +158,26 @@ describe('seed: the command examples (no <host> column in the document)', () => 
       'legacy: esxcli vms vm kill (ESX 4) is run as `vm process kill` by the relay',
     );
     expect(messages.some((m) => m.includes('--type='))).toBe(false);
+  });
+
+  it('keeps the esxcli world id but warns that it cannot be verified, and says to add vm: { name }', () => {
+    // Prepare
+    const result = importFixture('esxcli-hosted.conf');
+    const ctx = { options: options(), sources: ['stonith.conf'], written: false };
+    // Act
+    const todo = operatorTodo(result, ctx);
+    // Assess
+    const messages = result.notes.map((n) => n.message);
+    expect(messages).toContain(
+      "legacy: esxcli --world-id=1234567 is kept, but a world id alone cannot be verified (it changes at every power-on; its absence reads unknown, so the target cannot fence): add the VM's display name as vm: { name } to its relay target",
+    );
+    expect(todo).toContainEqual(
+      expect.stringMatching(
+        /^add vm: \{ name: <display name> \} to the esxcli targets legacy-esxcli, legacy2-esxcli in relay\.yaml/,
+      ),
+    );
+    // The relay loads it as imported (with its own warning at start).
+    expect(relayYaml.safeParse(parseYaml(renderRelayYaml(result, ctx) ?? '')).success).toBe(true);
   });
 
   it('vmware-cmd with <vm_id> is reported: no host as written, the placeholder once hosted', () => {

@@ -1,0 +1,32 @@
+import type { PowerState } from './power.ts';
+
+/** A device's readiness: its last non-destructive check passed, failed, or never ran. */
+export type DeviceStatus = 'ok' | 'failing' | 'unchecked';
+
+/**
+ * A node's readiness (DESIGN "Readiness"): `ready` every device of level 1 is ok; `degraded`
+ * level 1 is not, a later level is fully ok; `unfenceable` no level is fully ok; `unchecked`
+ * not known yet.
+ */
+export type NodeReadiness = 'ready' | 'degraded' | 'unfenceable' | 'unchecked';
+
+/** `GET /v1/clusters/{cluster}/readiness`, as DESIGN.md shapes it (times ISO 8601). */
+export interface ReadinessView {
+  cluster: string;
+  nodes: {
+    name: string;
+    readiness: NodeReadiness;
+    levels: {
+      level: number;
+      devices: {
+        driver: string;
+        description: string;
+        status: DeviceStatus;
+        powerState: PowerState;
+        detail: string;
+        checkedAt?: string;
+        since?: string;
+      }[];
+    }[];
+  }[];
+}
