@@ -99,6 +99,10 @@ export class FencerSide {
     const config = {
       clusters: {
         [fencerCluster]: {
+          // No scheduled readiness checks: one would turn a fenced node found powered on back
+          // into a member at a random moment, and the stale-fenced scenario needs it held
+          // `fenced` until its split brain (the re-proof of arbiter rule 3 is what it tests).
+          readinessIntervalSeconds: 0,
           nodes: Object.fromEntries(
             labNodes.map((node) => [
               node,

@@ -4,6 +4,7 @@ import { deviceId, dummyId, pacemakerSetupCommands } from './cib.ts';
 import { fencerCluster } from './fencerSide.ts';
 import { type Lab, nodeSecretFile } from './lab.ts';
 import { type LabNode, labNodes } from './labNames.ts';
+import { healCorosync } from './network.ts';
 import {
   type ClusterStatus,
   type FenceEvent,
@@ -157,4 +158,32 @@ export async function waitStable(lab: Lab, timeoutMs = 120_000): Promise<Stable>
     },
     { timeoutMs, intervalMs: 1000, detail: async () => why },
   );
+}
+
+/**
+ * After a scenario that failed half-way: heal any cut, start Fencer if it is stopped, and power
+ * on every node that is off (unfenced at Fencer with power-on when Fencer holds it fenced, else
+ * at its BMC), so the next scenario starts from a whole cluster rather than failing too.
+ */
+export async function restoreLab(lab: Lab): Promise<void> {
+  await healCorosync(lab.names);
+  if (!lab.fencer.serve || lab.fencer.serve.exited()) await lab.fencer.startServe();
+  const held = await fencerView(lab);
+  for (const node of labNodes) {
+    const state = held.nodes.find((n) => n.name === node)?.state;
+    if (state === 'fenced' || state === 'failed') await lab.unfenceAndPowerOn(node);
+    if (!(await lab.isOn(node))) await lab.powerOnByBmc(node);
+  }
+}
+
+/** Runs a scenario; when it throws (an assertion too), restores the lab before passing it on. */
+export async function withRestore<T>(lab: Lab, scenario: () => Promise<T>): Promise<T> {
+  try {
+    return await scenario();
+  } catch (err) {
+    await restoreLab(lab).catch((restoreErr) =>
+      console.error(`[pacemaker] restoring the lab failed: ${String(restoreErr)}`),
+    );
+    throw err;
+  }
 }

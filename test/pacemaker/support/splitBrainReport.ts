@@ -1,5 +1,6 @@
 import type { ExpectStatic } from 'vitest';
 import type { Lab } from './lab.ts';
+import { withRestore } from './labCluster.ts';
 import { median, splitBrainTrial, type TrialResult } from './splitBrainTrial.ts';
 
 /**
@@ -15,7 +16,7 @@ export async function splitBrainTrials(
 ): Promise<TrialResult[]> {
   const results: TrialResult[] = [];
   for (let i = 0; i < count; i++) {
-    const trial = await splitBrainTrial(lab);
+    const trial = await withRestore(lab, () => splitBrainTrial(lab));
     results.push(trial);
     const label = `trial ${i + 1}: ${JSON.stringify({ ...trial, loserCalls: trial.loserCalls.map((c) => [c.action, c.exit, c.stderr.trim()]) })}`;
     // Exactly one node powered off: no trial without a fence, no double fence.

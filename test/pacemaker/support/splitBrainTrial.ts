@@ -78,6 +78,20 @@ export function startSampler(lab: Lab) {
 export async function splitBrainTrial(lab: Lab, fenceTimeoutMs = 90_000): Promise<TrialResult> {
   const before = await waitStable(lab);
   const stopSampler = startSampler(lab);
+  try {
+    const trial = await cutAndRecover(lab, fenceTimeoutMs);
+    const { samples, onBoth } = await stopSampler();
+    return { before, ...trial, samples, samplesOnBoth: onBoth };
+  } catch (err) {
+    await stopSampler();
+    throw err;
+  }
+}
+
+async function cutAndRecover(
+  lab: Lab,
+  fenceTimeoutMs: number,
+): Promise<Omit<TrialResult, 'before' | 'samples' | 'samplesOnBoth'>> {
   const cutAt = await cutCorosync(lab.names);
   const deadline = cutAt + fenceTimeoutMs;
   let survivor: LabNode | undefined;
@@ -132,9 +146,7 @@ export async function splitBrainTrial(lab: Lab, fenceTimeoutMs = 90_000): Promis
     await lab.unfenceAndPowerOn(node);
   await waitStable(lab);
   const recoveredAfterMs = Date.now() - cutAt;
-  const { samples, onBoth } = await stopSampler();
   return {
-    before,
     cutAt,
     offs: lab.powerOffsSince(cutAt),
     repeatedOffCommands: lab.offCommandsSince(cutAt).filter((e) => e.was !== 'on').length,
@@ -144,8 +156,6 @@ export async function splitBrainTrial(lab: Lab, fenceTimeoutMs = 90_000): Promis
     ...(agentExit0At !== undefined ? { agentExit0At } : {}),
     loserCalls,
     incidents,
-    samples,
-    samplesOnBoth: onBoth,
     recoveredAfterMs,
   };
 }
