@@ -23,7 +23,7 @@ function project() {
   writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(
     join(root, 'entry.ts'),
-    "import { word } from './dep.ts';\nexport const answer = (): string => `says ${word}`;\n",
+    "import { word } from './dep.ts';\nexport const answer = (): string => 'says ' + word;\n",
   );
   setDep('one');
   return { root, setDep, cacheDir: join(root, 'cache') };
