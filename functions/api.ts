@@ -59,7 +59,7 @@ const routes = [
   ['clusterReadiness', 'v1/clusters/{cluster}/readiness', ['GET']],
   ['cluster', 'v1/clusters/{cluster}', ['GET']],
   ['unfence', 'v1/clusters/{cluster}/nodes/{node}/unfence', ['POST']],
-  // An addition to DESIGN's table (README "API additions"): fence_fencer's `status`.
+  // An addition to DESIGN's table (README "Using with Pacemaker", API addition): fence_fencer's `status`.
   ['nodePower', 'v1/clusters/{cluster}/nodes/{node}/power', ['GET']],
 ] as const;
 

@@ -41,8 +41,8 @@ export interface DevicePowerReading {
 }
 
 /**
- * `GET /v1/clusters/{cluster}/nodes/{node}/power` (an addition to DESIGN's table; README "API
- * additions"): the node's power read now through its levels, the first level that answers.
+ * `GET /v1/clusters/{cluster}/nodes/{node}/power` (an addition to DESIGN's table; README "Using
+ * with Pacemaker"): the node's power read now through its levels, the first level that answers.
  * `unknown` means no level answered; it is never taken for off.
  */
 export interface NodePowerReading {

@@ -95,6 +95,30 @@ describe('LifeKeeper prefailover hook', () => {
     expect(power('b').power).toBe('off');
   });
 
+  it('a second failover soon after the first fences again: never the old verdict', async () => {
+    // Prepare: the hook fenced e, and the operator brought it back (unfence with power-on). Both
+    // failovers fall in one clock minute (an event id made of the target and the minute once
+    // replayed the first one's incident: "e fenced", with e running).
+    const second = new Date().getSeconds();
+    if (second > 40) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+    const first = await action('a', 'e');
+    expect(first.code).toBe(0);
+    expect(power('e')).toMatchObject({ power: 'off', powerOffCalls: 1 });
+    const unfenced = await setup
+      .client(serve.url, 'admin/ops')
+      .request('POST', '/v1/clusters/lk/nodes/e/unfence', { powerOn: true });
+    expect(unfenced.status).toBe(200);
+    expect(power('e').power).toBe('on');
+
+    // Act: the comm path fails again.
+    const again = await action('a', 'e');
+
+    // Assess: exit 0 only because e was powered off again.
+    expect(again.output).toContain('e fenced (incident');
+    expect(again.code).toBe(0);
+    expect(power('e')).toMatchObject({ power: 'off', powerOffCalls: 2 });
+  });
+
   it('exits non-zero when the report is refused (split-brain loser) or the fence fails', async () => {
     expect((await action('b', 'a')).code).not.toBe(0);
     const failed = await action('a', 'd');

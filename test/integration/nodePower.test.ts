@@ -7,7 +7,7 @@ import { writeTestConfig } from '../support/testCluster.ts';
 import { startTestHost } from './localHost.ts';
 
 /**
- * GET /v1/clusters/{cluster}/nodes/{node}/power (README "API additions"): the live power read
+ * GET /v1/clusters/{cluster}/nodes/{node}/power (README "Using with Pacemaker", API addition): the live power read
  * through the node's levels, first level that answers; unknown is never off; nothing powered.
  */
 const dummy = (file: string, mode?: string) => ({
