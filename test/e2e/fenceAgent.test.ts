@@ -22,8 +22,12 @@ const setup = writeTestConfig({
     // (DESIGN "Node side"), which would race the test that powers c on by hand.
     options: { fenceDeadlineSeconds: 10, maxConcurrentFences: 3, readinessIntervalSeconds: 0 },
   },
-  // Node z's only device fails: once readiness has checked it, z is unfenceable.
-  broken: { nodes: { y: {}, z: { dummy: { mode: 'error' } } } },
+  // Node z's only device fails: once readiness has checked it, z is unfenceable. w's device
+  // takes the power-off and never turns off (a hung BMC): its fence ends at Fencer's deadline.
+  broken: {
+    nodes: { y: {}, z: { dummy: { mode: 'error' } }, w: { dummy: { mode: 'ignore' } } },
+    options: { fenceDeadlineSeconds: 5 },
+  },
 });
 let serve: Awaited<ReturnType<typeof startServe>>;
 const keyFile = (keyId: string) => {
@@ -136,6 +140,20 @@ describe('fence_fencer', () => {
     expect(incident).toMatchObject({ action: 'reboot', state: 'fenced', reporters: ['a'] });
     expect(incident?.attempts.map((a) => a.outcome)).toEqual(['off', 'on']);
     expect((await agent({ action: 'status', plug: 'd' })).code).toBe(0);
+  });
+
+  it("off ends with Fencer's verdict when its deadline is under power_timeout, unseen otherwise", async () => {
+    // Paired (README): Fencer's 5 s deadline under the agent's 10 s. The reason is Fencer's.
+    const paired = await agent({ action: 'off', port: 'w', power_timeout: '10' }, 'broken/y');
+    expect(paired.code).toBe(1);
+    expect(paired.stderr).toBe(
+      'Failed: w not fenced: fence-failed: fence deadline passed without a verified power-off\n',
+    );
+    expect(paired.ms).toBeLessThan(9_500);
+    // Not paired: the agent gives up at its 2 s while Fencer still fences (it says so).
+    const unpaired = await agent({ action: 'off', port: 'w', power_timeout: '2' }, 'broken/y');
+    expect(unpaired.code).toBe(1);
+    expect(unpaired.stderr).toMatch(/^Failed: incident \S+ is still fencing/);
   });
 
   it('monitor: 0 when Fencer answers and no node is unfenceable, else 1 with the reason', async () => {
