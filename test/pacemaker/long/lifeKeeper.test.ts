@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../support/daemons.ts';
-import { fencerView, incidentsSince, waitStable, withRestore } from '../support/labCluster.ts';
+import {
+  fenceHistory,
+  fencerView,
+  incidentsSince,
+  waitStable,
+  withRestore,
+} from '../support/labCluster.ts';
 import { type LabBoot, theLab } from '../support/labInstance.ts';
 import { type LabNode, labNodes } from '../support/labNames.ts';
 import {
@@ -57,6 +63,31 @@ async function commPathCut(lab: LabBoot['lab']): Promise<void> {
 const offCommands = (lab: LabBoot['lab'], since: number) =>
   lab.offCommandsSince(since).map((o) => o.node);
 
+/**
+ * Pacemaker, which still runs in the lab, sees the peer vanish and fences it itself (Fencer
+ * answers from what it already did). Wait for that before anyone powers the peer on again:
+ * otherwise Pacemaker's fence, arriving after an unfence, would power it off a second time.
+ */
+async function pacemakerCaughtUp(
+  lab: LabBoot['lab'],
+  survivor: LabNode,
+  peer: LabNode,
+  since: number,
+) {
+  await waitFor(
+    `${survivor}'s Pacemaker to record ${peer} fenced`,
+    async () => {
+      const history = await fenceHistory(lab, survivor);
+      return history.some(
+        (e) => e.target === peer && e.status === 'success' && (e.completedMs ?? 0) >= since - 1000,
+      )
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
 describe('LifeKeeper prefailover hook with the comm path cut', () => {
   it('exits non-zero, and nobody is powered off, while Fencer is down', async () => {
     await withRestore(boot.lab, async () => {
@@ -90,6 +121,8 @@ describe('LifeKeeper prefailover hook with the comm path cut', () => {
       const fenced = (await incidentsSince(lab, t0 - 1000)).filter((i) => i.state === 'fenced');
       expect(fenced[0]).toMatchObject({ target: b, reporters: [a] });
       console.info(`[pacemaker] LifeKeeper hook: exit 0 after ${hook.endMs - t0} ms`);
+      await pacemakerCaughtUp(lab, a, b, t0);
+      expect(lab.powerOffsSince(t0).map((o) => o.node)).toEqual([b]);
     });
   });
 
@@ -139,6 +172,8 @@ describe('LifeKeeper prefailover hook with the comm path cut', () => {
       const lost = hooks.find((h) => h.node === loser);
       expect(lost?.code).not.toBe(0);
       console.info(`[pacemaker] LifeKeeper both at once: ${summary}`);
+      await pacemakerCaughtUp(lab, survivor, loser, t0);
+      expect(lab.powerOffsSince(t0).map((o) => o.node)).toEqual([loser]);
       await healCommPath(lab);
       await lab.unfenceAndPowerOn(loser);
       await waitStable(lab);
