@@ -33,6 +33,10 @@ describe('scenario f: stonith-action=reboot (Pacemaker’s default)', () => {
   it('a split brain reboots the loser: off then on at its BMC by Fencer; it rejoins once the link heals', async () => {
     await withRestore(boot.lab, () => withStonithAction(boot.lab, splitBrainReboot));
   });
+
+  it('stonith_admin --reboot: one power cut, Fencer powers the node on, and it rejoins by itself', async () => {
+    await withRestore(boot.lab, () => withStonithAction(boot.lab, manualReboot));
+  });
 });
 
 /** Sets the cluster's stonith-action to reboot for `scenario`, and back to off after it. */
@@ -134,5 +138,53 @@ async function cutRebootHeal(lab: Lab): Promise<void> {
   expect(lab.powerLog(loser).filter((e) => e.ts >= cutAt)).toHaveLength(2);
   console.info(
     `[pacemaker] reboot: cut → power cut ${seen.off.ts - cutAt} ms, → agent exit 0 ${(seen.call.endMs ?? 0) - cutAt} ms, → power on ${seen.onAgain.ts - cutAt} ms; heal → stable ${Date.now() - healedAt} ms`,
+  );
+}
+
+/**
+ * An operator's reboot of the node the Dummy runs on. Phase 1 saw the agent answer only after
+ * its own power-on, Pacemaker take the node's departure for unexpected and fence it again: the
+ * node ended off. Now: one off, one on, and the node back in the cluster with nobody's help.
+ */
+async function manualReboot(): Promise<void> {
+  const { lab } = boot;
+  const target = (await waitStable(lab)).dummyOn;
+  const survivor = labNodes.find((n) => n !== target) as LabNode;
+  const stopSampler = startSampler(lab);
+  let sampled = { samples: 0, onBoth: 0 };
+  const t0 = Date.now();
+  try {
+    const reboot = await lab.inNode(
+      survivor,
+      ['stonith_admin', '--reboot', target, '--timeout', '90'],
+      120_000,
+    );
+    expect(reboot.code, reboot.stderr).toBe(0);
+    await waitStable(lab);
+    // A second fence would follow the node's departure within seconds: give it the time.
+    await sleep(5000);
+  } finally {
+    sampled = await stopSampler();
+  }
+  expect(sampled.onBoth).toBe(0);
+  const history = await fenceHistory(lab, survivor);
+  expect(history.filter((e) => e.target === target && (e.completedMs ?? 0) >= t0 - 1000)).toEqual([
+    expect.objectContaining({ action: 'reboot', status: 'success' }),
+  ]);
+  const call = lab.agentCalls(survivor).find((c) => c.action === 'reboot' && c.startMs >= t0);
+  expect(call).toMatchObject({ target, exit: 0, stdout: 'Success: Rebooted\n' });
+  expect(lab.powerLog(target).filter((e) => e.ts >= t0)).toEqual([
+    expect.objectContaining({ set: 'off', was: 'on' }),
+    expect.objectContaining({ set: 'on', was: 'off' }),
+  ]);
+  expect(lab.powerLog(survivor).filter((e) => e.ts >= t0)).toEqual([]);
+  const incidents = await incidentsSince(lab, t0 - 1000);
+  expect(incidents.map((i) => [i.target, i.action, i.state, i.reporters])).toEqual([
+    [target, 'reboot', 'fenced', [survivor]],
+  ]);
+  for (const node of labNodes)
+    expect((await crmMon(lab, node))?.nodes.find((n) => n.name === target)?.online).toBe(true);
+  console.info(
+    `[pacemaker] stonith_admin --reboot: agent exit 0 after ${(call?.endMs ?? 0) - t0} ms, back in the cluster (stable) after ${Date.now() - t0 - 5000} ms`,
   );
 }
