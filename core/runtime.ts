@@ -6,12 +6,14 @@ import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { DriverCache } from './drivers/driverCache.ts';
 import { driverContextOf } from './drivers/registry.ts';
+import { RelayMailbox } from './drivers/relayMailbox.ts';
 import type { FencePolicy } from './engine/policy.ts';
 import { ClusterStore } from './ledger/clusterStore.ts';
 import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
 import { IncidentStore } from './ledger/incidentStore.ts';
 import { TableOutbox } from './ledger/outboxTable.ts';
 import { TableReadinessStore } from './ledger/readinessTable.ts';
+import { TableRelayActionStore } from './ledger/relayActionTable.ts';
 import { ReplayStore } from './ledger/replayStore.ts';
 import type { StorageClients } from './ledger/storage.ts';
 import type { Log } from './log.ts';
@@ -43,6 +45,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const { loaded } = options;
   const outbox = new TableOutbox(options.storage.ledger);
+  const relayMailbox = new RelayMailbox(new TableRelayActionStore(options.storage.ledger), clock);
   const runtime: Runtime = {
     config: loaded.config,
     loaded,
@@ -52,7 +55,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     replay: new ReplayStore(options.storage.replay, () => clock.now()),
     queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
     serial: new KeyedMutex(),
-    drivers: new DriverCache(driverContextOf(loaded, clock)),
+    drivers: new DriverCache({ ...driverContextOf(loaded, clock), relayMailbox }),
+    relayMailbox,
     log: options.log,
     version: options.version,
     basePath: '/api',

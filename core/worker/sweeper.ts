@@ -1,6 +1,7 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
+import type { RelayMailbox } from '../drivers/relayMailbox.ts';
 import type { ReplayStore } from '../ledger/replayStore.ts';
 import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
 import type { Outbox } from '../notifications/outbox.ts';
@@ -24,9 +25,11 @@ export interface SweepResult {
  */
 /** Settled notifications are kept this long, so a repair recognises them. */
 const outboxKeepMs = 2 * 60 * 60 * 1000;
+/** Pull-relay actions are kept this long past their expiry (a late answer still finds its row). */
+const relayActionKeepMs = 10 * 60 * 1000;
 
 export async function sweep(
-  deps: WorkerDeps & { replay: ReplayStore; outbox?: Outbox },
+  deps: WorkerDeps & { replay: ReplayStore; outbox?: Outbox; relayMailbox?: RelayMailbox },
 ): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
@@ -60,5 +63,7 @@ export async function sweep(
   }
   result.expired = await deps.replay.sweep();
   if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now() - outboxKeepMs);
+  if (deps.relayMailbox)
+    result.expired += await deps.relayMailbox.store.sweep(deps.clock.now() - relayActionKeepMs);
   return result;
 }
