@@ -14,10 +14,11 @@ export interface MailboxPace {
 }
 
 /**
- * Another instance's write is seen within `maxMs` plus one read: below DESIGN's 250 ms from
- * issue to a polling relay. Writes of this process wake its waiters at once.
+ * Another instance's write is seen within `maxMs` plus one read (a Table query takes 10-50 ms):
+ * below DESIGN's 250 ms from issue to a polling relay. Writes of this process wake its waiters
+ * at once. A waiting relay costs about 7 reads a second.
  */
-export const defaultMailboxPace: MailboxPace = { firstMs: 25, maxMs: 200 };
+export const defaultMailboxPace: MailboxPace = { firstMs: 25, maxMs: 150 };
 
 /** A relay that has not polled for this long is `failing` in readiness (DESIGN). */
 export const pollSilenceMs = 60_000;
