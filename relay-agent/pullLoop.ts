@@ -105,8 +105,7 @@ export class PullLoop {
       } catch (err) {
         if (signal.aborted) break;
         failed++;
-        const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failed - 1, 20));
-        const waitMs = Math.ceil(ceiling / 2) + randomInt(Math.ceil(ceiling / 2) + 1);
+        const waitMs = reconnectDelayMs(failed, backoff);
         const fields = {
           url: client.url,
           err: errorMessage(err),
@@ -154,7 +153,12 @@ export class PullLoop {
     } catch (err) {
       const refused = err instanceof ProblemError ? err.problem : internal(err, this.deps.logger);
       if (refused.code === 'replayed' && !first.isNew) {
-        // Fencer handed out the same signed action again; the first handling answers it.
+        // The same signed bytes again (Fencer handing out a claim whose answer it lacks, or a
+        // replay): never run twice; the first handling's answer is posted once there is one.
+        this.deps.logger.info(
+          { refused: 'replayed', requestId, via: 'pull' },
+          'a repeat of an action this relay already took: not run again',
+        );
         await this.results.repost(nonce, client);
         return;
       }
@@ -179,6 +183,20 @@ export class PullLoop {
     first.settle(body);
     await this.results.post(body, requestId, deadlineOf(action.body), client);
   }
+}
+
+/**
+ * The wait before reconnect attempt `failures` (1-based): doubling from `baseMs` up to `maxMs`,
+ * then a random point in its upper half, so relays cut off together do not return together.
+ */
+export function reconnectDelayMs(
+  failures: number,
+  backoff: PullBackoff,
+  random: (below: number) => number = randomInt,
+): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 20));
+  const half = Math.ceil(ceiling / 2);
+  return half + random(ceiling - half + 1);
 }
 
 /** The requestId of an action body, when it is readable (a tampered one may not be). */

@@ -7,7 +7,7 @@ import {
 } from '../../core/auth/verify.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { FenceTarget } from '../../core/drivers/types.ts';
-import type { PulledAction, RelayActionRequest } from '../../core/protocol/relay.ts';
+import type { RelayActionRequest } from '../../core/protocol/relay.ts';
 import { writeTestConfig } from './testCluster.ts';
 
 /**
@@ -77,7 +77,7 @@ export const target = (node: string, attempt = randomBytes(3).toString('hex')): 
  * the relay's key by name); returns the request it carries.
  */
 export async function verifyPulled(
-  action: PulledAction,
+  action: { headers: Readonly<Record<string, string>>; body: string },
   keyName: string,
   secret: string,
 ): Promise<RelayActionRequest> {
