@@ -7,6 +7,7 @@ import { benchDecisionPath } from './decisionPath.ts';
 import { benchDummyFence } from './dummyFence.ts';
 import { benchColdStart, benchRelayFootprint } from './footprint.ts';
 import { benchIpmi } from './ipmi.ts';
+import { benchPullRelay } from './pullRelay.ts';
 import { fmt, type Summary } from './stats.ts';
 
 /**
@@ -53,6 +54,12 @@ out(
   `  ratios (medians): whole chain / fence_ipmilan = ${ratios.chainVsFenceIpmilan.toFixed(2)}×, whole chain / floor = ${ratios.chainVsFloor.toFixed(2)}×, relay alone / floor = ${ratios.relayAloneVsFloor.toFixed(2)}×`,
 );
 
+out('\nPush vs pull relay: report → fenced through serve → relay → ipmitool → BMC, interleaved');
+const pull = await benchPullRelay(quick ? 5 : 20);
+row('push: Fencer → HTTPS → relay (listening)', pull.push);
+row('pull: relay long-polls Fencer (no listening port)', pull.pull);
+row('pull: action delivery (attempt start → at the relay)', pull.delivery);
+
 out('\nCold start and footprint');
 const cold = benchColdStart(quick ? 5 : 15);
 row(`node importing the bundled Functions entry (${cold.entryKiB} KiB)`, cold.entryProcess);
@@ -79,6 +86,7 @@ const report = {
   dummy,
   ipmi,
   ratios,
+  pull,
   cold,
   relay,
 };

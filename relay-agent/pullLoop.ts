@@ -7,7 +7,7 @@ import type { ActionService } from './actionService.ts';
 import type { HttpAnswer } from './actions.ts';
 import type { Logger } from './audit.ts';
 import type { RelayRuntimeConfig } from './config.ts';
-import { LogLimiter, truncate } from './logLimiter.ts';
+import { truncate } from './logLimiter.ts';
 import { PullClient, PullError } from './pullClient.ts';
 import { ResultPoster } from './resultPoster.ts';
 
@@ -40,7 +40,6 @@ export class PullLoop {
   private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly results: ResultPoster;
-  private readonly failures: LogLimiter;
   private loop: Promise<void> | undefined;
   private connected = false;
 
@@ -50,7 +49,6 @@ export class PullLoop {
   ) {
     this.client = this.clientOf(config);
     this.results = new ResultPoster(deps.clock, deps.logger);
-    this.failures = new LogLimiter(deps.logger, deps.clock, 'failed polls');
   }
 
   start(): void {
@@ -78,7 +76,6 @@ export class PullLoop {
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
     this.client.close();
-    this.failures.flush();
   }
 
   private clientOf(config: RelayRuntimeConfig): PullClient {
@@ -90,6 +87,7 @@ export class PullLoop {
     const { logger, clock } = this.deps;
     const backoff = this.deps.backoff ?? defaultPullBackoff;
     let failed = 0;
+    let lastError = '';
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       const client = this.client;
@@ -114,8 +112,11 @@ export class PullLoop {
           failures: failed,
         };
         const message = `cannot poll ${client.url}: ${truncate(errorMessage(err), 300)}; retrying in ${waitMs} ms`;
-        if (this.connected) logger.warn(fields, message);
-        else this.failures.log(() => logger.warn(fields, message));
+        // State changes are logged (connection lost, another error); an outage that goes on
+        // is a line at the 1st, 2nd, 4th, 8th, ... failure, not one per retry.
+        const milestone = (failed & (failed - 1)) === 0;
+        if (this.connected || fields.err !== lastError || milestone) logger.warn(fields, message);
+        lastError = fields.err;
         this.connected = false;
         await clock.sleep(waitMs, signal).catch(() => {});
       }
