@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import { type Problem, ProblemError, problem } from '../core/protocol/problems.ts';
@@ -137,7 +137,11 @@ export class PullLoop {
    */
   private async handle(action: PulledAction, client: PullClient): Promise<void> {
     const requestId = requestIdOf(action.body);
-    const nonce = action.headers['X-Fencer-Nonce'];
+    // The exact signed bytes: a tampered copy (same nonce, other body) is another action.
+    const identity = createHash('sha256')
+      .update(`${action.headers['X-Fencer-Nonce']}\n${action.headers['X-Fencer-Signature']}\n`)
+      .update(action.body)
+      .digest('hex');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(action.headers))
       if (typeof value === 'string') headers[name.toLowerCase()] = value;
@@ -147,7 +151,7 @@ export class PullLoop {
       headers,
       body: Buffer.from(action.body, 'utf8'),
     };
-    const first = this.results.begin(nonce);
+    const first = this.results.begin(identity);
     let answer: HttpAnswer;
     try {
       answer = await this.deps.service.handle(signed);
@@ -160,7 +164,7 @@ export class PullLoop {
           { refused: 'replayed', requestId, via: 'pull' },
           'a repeat of an action this relay already took: not run again',
         );
-        await this.results.repost(nonce, client);
+        await this.results.repost(identity, client);
         return;
       }
       this.deps.logger.warn(

@@ -10,13 +10,13 @@ interface Handled {
   body?: string;
 }
 
-/** Handled actions are remembered this long: past the signature window, a nonce is refused anyway. */
+/** Handled actions are remembered this long: past the signature window, a replay is refused anyway. */
 const rememberMs = 15 * 60_000;
 
 /**
  * Posts pull-mode results to Fencer, retrying until the action's own deadline has passed (a
- * later answer finds no driver waiting), and remembers which signed actions (by nonce) this
- * process handled, so a redelivered one is answered from the first handling.
+ * later answer finds no driver waiting), and remembers which signed actions (by their exact
+ * signed bytes) this process handled, so a redelivered one is answered from the first handling.
  */
 export class ResultPoster {
   private readonly handled = new Map<string, Handled>();
@@ -26,16 +26,16 @@ export class ResultPoster {
     private readonly logger: Logger,
   ) {}
 
-  /** Registers the handling of the action signed with `nonce`; `isNew` false if one came before. */
-  begin(nonce: string): { isNew: boolean; settle(body: string | undefined): void } {
+  /** Registers the handling of one signed action; `isNew` false if the same bytes came before. */
+  begin(identity: string): { isNew: boolean; settle(body: string | undefined): void } {
     const now = this.clock.now();
     if (this.handled.size > 2000) {
       for (const [key, entry] of this.handled)
         if (now - entry.at > rememberMs) this.handled.delete(key);
     }
-    if (this.handled.has(nonce)) return { isNew: false, settle: () => {} };
+    if (this.handled.has(identity)) return { isNew: false, settle: () => {} };
     const entry: Handled = { at: now, settled: false };
-    this.handled.set(nonce, entry);
+    this.handled.set(identity, entry);
     return {
       isNew: true,
       settle: (body) => {
@@ -46,8 +46,8 @@ export class ResultPoster {
   }
 
   /** A redelivery: the first handling's result again once it exists (still running: it posts). */
-  async repost(nonce: string, client: PullClient): Promise<void> {
-    const entry = this.handled.get(nonce);
+  async repost(identity: string, client: PullClient): Promise<void> {
+    const entry = this.handled.get(identity);
     if (!entry?.settled || entry.body === undefined) return;
     await this.post(entry.body, 'redelivered', 10_000, client);
   }
