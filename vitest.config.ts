@@ -65,6 +65,25 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // A real two-node Pacemaker cluster (network + mount + UTS + PID namespaces) fencing
+          // through fence_fencer → fencer serve → fencer-relay → ipmitool → ipmi_sim BMCs.
+          // One worker, no isolation: every file shares the lab the first one builds. It runs
+          // after the other projects (its own group), so their load does not skew its timings.
+          // `npm run test:pacemaker` adds the long set (test/pacemaker/long).
+          name: 'pacemaker',
+          include: process.env['FENCER_PACEMAKER_LONG']
+            ? ['test/pacemaker/*.test.ts', 'test/pacemaker/long/*.test.ts']
+            : ['test/pacemaker/*.test.ts'],
+          globalSetup: ['test/pacemaker/globalSetup.ts'],
+          maxWorkers: 1,
+          isolate: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBmcSim } from '../test/relay/peers/bmcSim.ts';
@@ -21,6 +21,8 @@ export interface ColdStart {
 
 /** Cold start of the bundled Functions entry (`npm run build`), fresh processes, interleaved. */
 export function benchColdStart(runs: number): ColdStart {
+  // A fresh clone has no dist/ yet.
+  mkdirSync(join(repoRoot, 'dist'), { recursive: true });
   const out = mkdtempSync(join(repoRoot, 'dist', 'bench-'));
   execFileSync('node', ['scripts/build.mjs', out], { cwd: repoRoot, stdio: 'pipe' });
   const entry = join(out, 'index.js');

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleApiRequest } from '../core/api/router.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from '../core/api/types.ts';
@@ -8,13 +9,51 @@ import { handleUiRequest } from './uiRoutes.ts';
 
 const prefix = '/api';
 
+/** What one host serves at once; past it, requests get 503 and connections are refused. */
+export interface HttpLimits {
+  /** Open connections (Node closes the ones past it at once). */
+  maxConnections: number;
+  /** Requests being answered, long-polls included; past it: 503 `unavailable`, Retry-After. */
+  maxInFlight: number;
+  /** A client must send its headers within this, and its whole request within `requestTimeoutMs`. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export const defaultHttpLimits: HttpLimits = {
+  maxConnections: 512,
+  maxInFlight: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+/** PEM certificate and key of an HTTPS host (re-read on SIGHUP by the caller). */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
 /**
  * The local host's HTTP adapter: the same handlers the Functions app uses, under `/api`.
- * It stops reading a body past 16 KiB (413) instead of buffering whatever a client sends.
+ * It stops reading a body past 16 KiB (413) instead of buffering whatever a client sends,
+ * and bounds connections, slow clients and requests in flight (DESIGN "Local host").
  */
-export function createHttpHost(ctx: ApiContext): { server: Server; inFlight: () => number } {
+export function createHttpHost(
+  ctx: ApiContext,
+  limits: HttpLimits = defaultHttpLimits,
+  tls?: TlsFiles,
+): { server: Server; inFlight: () => number } {
   let inFlight = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (inFlight >= limits.maxInFlight) {
+      req.resume();
+      send(res, {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: problem('unavailable', `over ${limits.maxInFlight} requests in flight; retry`),
+      });
+      return;
+    }
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -24,8 +63,21 @@ export function createHttpHost(ctx: ApiContext): { server: Server; inFlight: () 
       if (!res.headersSent)
         send(res, { status: 500, headers: {}, body: problem('internal-error', 'internal error') });
     });
-  });
-  server.keepAliveTimeout = 5_000;
+  };
+  const options = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: 5_000,
+    // Node enforces the two timeouts above on this tick (default 30 s, too coarse for 10 s).
+    connectionsCheckingInterval: 1_000,
+  };
+  // An https.Server is a tls.Server; the request side is the same as node:http's.
+  const server = (
+    tls
+      ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, handler)
+      : createServer(options, handler)
+  ) as Server;
+  server.maxConnections = limits.maxConnections;
   // Requests Node's parser refuses (an unknown or lower-case method, bytes that are not HTTP,
   // headers over 16 KiB) never reach a handler; Node would answer them with an empty 400/431.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -112,9 +164,9 @@ function send(res: ServerResponse, response: ApiResponse): void {
   res.end(text);
 }
 
-export function listen(server: Server, port: number): Promise<number> {
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }

@@ -1,21 +1,22 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { LoadedConfig } from '../core/config/load.ts';
 import type { FencePolicy } from '../core/engine/policy.ts';
-import {
-  clientsFromConnectionString,
-  ensureStorage,
-  storageNames,
-} from '../core/ledger/storage.ts';
+import type { Ledger } from '../core/ledger/ledger.ts';
 import type { Log } from '../core/log.ts';
 import { dispatchDue } from '../core/notifications/dispatcher.ts';
 import { runReadinessTick } from '../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { processFenceMessage, processPoisonMessage } from '../core/worker/fenceWorker.ts';
 import { sweep } from '../core/worker/sweeper.ts';
-import { type EmbeddedAzurite, startEmbeddedAzurite } from './embeddedAzurite.ts';
-import { createHttpHost, listen } from './httpHost.ts';
+import {
+  createHttpHost,
+  defaultHttpLimits,
+  type HttpLimits,
+  listen,
+  type TlsFiles,
+} from './httpHost.ts';
+import { type LedgerChoice, openLedger } from './openLedger.ts';
 import { startPeriodic } from './periodic.ts';
 import { startQueuePoller } from './queuePoller.ts';
 import { version } from './version.ts';
@@ -24,11 +25,13 @@ export interface LocalHostOptions {
   loaded: LoadedConfig;
   log: Log;
   port: number;
-  /** Storage connection string; without one an embedded Azurite is started. */
-  connectionString?: string;
-  /** Embedded Azurite keeps its data here (persistent); in memory without it. */
+  /** Default 127.0.0.1; plain HTTP is for loopback only (cli/listenAddress.ts checks). */
+  host?: string;
+  tls?: TlsFiles;
+  /** SQLite (default: under `dataDir`, in memory without) or Table Storage. */
+  ledger?: LedgerChoice;
   dataDir?: string;
-  storagePrefix?: string;
+  limits?: Partial<HttpLimits>;
   leaseMs?: number;
   sweepMs?: number;
   /** How often the readiness checks look for due devices (their interval is per cluster). */
@@ -40,61 +43,53 @@ export interface LocalHostOptions {
 
 export interface LocalHost {
   port: number;
+  /** `http(s)://HOST:PORT/api` */
   url: string;
   runtime: Runtime;
-  /** Stops accepting, drains in-flight work (up to drainMs), stops the embedded Azurite. */
+  ledger: Ledger;
+  /** Swaps the certificate for new connections (SIGHUP). */
+  setTls(files: TlsFiles): void;
+  /** Stops accepting, drains in-flight work (up to drainMs), closes the ledger. */
   stop(): Promise<void>;
 }
 
 /**
- * The local host: the Functions app's handlers over node:http, a queue poller running the
- * same worker, and the repair sweeper (at start, then periodically).
+ * The local host: the Functions app's handlers over node:http(s), a queue poller running the
+ * same worker, and the repair sweeper (at start, then periodically). One process, one port.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const { log } = options;
   const clock = options.clock ?? systemClock;
-  let azurite: EmbeddedAzurite | undefined;
-  let connectionString = options.connectionString;
-  if (!connectionString) {
-    azurite = await startEmbeddedAzurite(
-      options.dataDir ? { dataDir: join(options.dataDir, 'azurite') } : {},
-    );
-    connectionString = azurite.connectionString;
-    log.info(
-      { azuritePid: azurite.pid, persistent: Boolean(options.dataDir) },
-      'embedded Azurite started',
-    );
-  }
-  const storage = clientsFromConnectionString(
-    connectionString,
-    storageNames(options.storagePrefix),
-  );
-  await ensureStorage(storage);
-
   let wakePoller = () => {};
   let wakeNotifications = () => {};
+  const ledger = await openLedger(options.ledger ?? { kind: 'sqlite' }, {
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    now: () => clock.now(),
+    onEnqueue: (delayMs) => {
+      if (delayMs === 0) wakePoller();
+    },
+    log,
+  });
   const runtime = createRuntime({
     loaded: options.loaded,
-    storage,
+    ledger,
     log,
     version,
     clock,
     owner: `${hostname()}-${process.pid}`,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
-    onEnqueue: (delayMs) => {
-      if (delayMs === 0) wakePoller();
-    },
     onEvent: () => wakeNotifications(),
   });
   const poller = startQueuePoller({
-    queue: storage.queue,
+    queue: ledger.consumer,
     clock,
     log,
     handle: (message, signal) => processFenceMessage(runtime, message, signal),
     poison: (message) => processPoisonMessage(runtime, message),
   });
   wakePoller = poller.wake;
+  const warmedUp = runtime.drivers.warmUp(options.loaded.config);
 
   const runSweep = () =>
     sweep(runtime).catch((err) => log.warn({ err: String(err) }, 'sweep failed'));
@@ -102,10 +97,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   await runSweep();
   const sweeper = setInterval(runSweep, options.sweepMs ?? 10_000);
 
-  const http = createHttpHost(runtime);
-  const port = await listen(http.server, options.port);
-  // Driver modules and SDKs load now, in the background, not on the first fence.
-  void runtime.drivers.warmUp(options.loaded.config);
+  // Driver modules and SDKs load before the host says it listens (bounded: a slow one is left
+  // to finish in the background), so the first fence never waits for a module load.
+  await Promise.race([warmedUp, clock.sleep(10_000)]);
+
+  const limits = { ...defaultHttpLimits, ...options.limits };
+  const http = createHttpHost(runtime, limits, options.tls);
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(http.server, options.port, host);
+  const shown = host.includes(':') ? `[${host}]` : host;
   const notifications = startPeriodic(
     () =>
       dispatchDue({
@@ -127,8 +127,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   );
   return {
     port,
-    url: `http://127.0.0.1:${port}/api`,
+    url: `${options.tls ? 'https' : 'http'}://${shown}:${port}/api`,
     runtime,
+    ledger,
+    setTls(files) {
+      (http.server as unknown as { setSecureContext(o: TlsFiles): void }).setSecureContext(files);
+    },
     async stop() {
       clearInterval(sweeper);
       await readiness.stop();
@@ -140,7 +144,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const force = setTimeout(() => http.server.closeAllConnections(), 2_000);
       await closed;
       clearTimeout(force);
-      await azurite?.stop();
+      await ledger.close();
     },
   };
 }

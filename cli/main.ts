@@ -4,6 +4,7 @@ import { errorMessage } from '../core/errors.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
 import { sendReport } from './report.ts';
 import { oneLine, processStartedAt } from './retry.ts';
+import { registerServeCommands } from './serveCommands.ts';
 import { UsageError } from './usageError.ts';
 import { version } from './version.ts';
 
@@ -24,26 +25,10 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
-  program
-    .command('serve')
-    .description('run the API, the fence worker and the sweeper locally (on Azurite)')
-    .option('--config <file>', 'fencer.yaml (default: $FENCER_CONFIG)')
-    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', integer(0, 65535), 7071)
-    .option('--data-dir <dir>', 'keep the embedded Azurite here (persistent); default in memory')
-    .option('--demo', 'create the demo key files next to the config when missing')
-    .action(async (opts: { config?: string; port: number; dataDir?: string; demo?: boolean }) => {
-      const config = opts.config ?? process.env.FENCER_CONFIG;
-      if (!config) throw new UsageError('--config FILE or FENCER_CONFIG is required');
-      // Loaded here, not at the top: `fencer report` and fence paths start without the host's
-      // modules (about a second of a short --wait on a busy machine).
-      const [{ serve }, { prepareDemo }] = await Promise.all([
-        import('./serve.ts'),
-        import('./demo.ts'),
-      ]);
-      if (opts.demo) await prepareDemo(config);
-      serving = true;
-      await serve({ config, port: opts.port, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
-    });
+  // `fencer serve` and `fencer backup`; their modules load only when they run.
+  registerServeCommands(program, () => {
+    serving = true;
+  });
 
   withClientOptions(
     program

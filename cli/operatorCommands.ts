@@ -188,24 +188,23 @@ export function doctorTable(reports: PathReport[], style: Style): string {
 }
 
 /**
- * A pull-mode relay's last poll and its status action go through the ledger: with the host's
- * storage settings (AzureWebJobsStorage, FENCER_STORAGE_PREFIX) the doctor opens its mailbox.
+ * A pull-mode relay's last poll and its status action go through the ledger. On Table Storage
+ * (the host's AzureWebJobsStorage and FENCER_STORAGE_PREFIX) the doctor opens its mailbox; the
+ * SQLite ledger belongs to `fencer serve` alone, whose readiness view shows the last poll.
  */
 async function openRelayMailbox(loaded: LoadedConfig, env = process.env) {
   const pull = Object.values(loaded.config.relays).some((r) => r.mode === 'pull');
   if (!pull || !env.AzureWebJobsStorage) return undefined;
-  const [
-    { clientsFromConnectionString, storageNames },
-    { TableRelayActionStore },
-    { RelayMailbox },
-  ] = await Promise.all([
+  const [storageModule, documentsModule, storeModule, mailboxModule] = await Promise.all([
     import('../core/ledger/storage.ts'),
-    import('../core/ledger/relayActionTable.ts'),
+    import('../core/ledger/table/tableDocuments.ts'),
+    import('../core/ledger/relayActionStore.ts'),
     import('../core/drivers/relayMailbox.ts'),
   ]);
-  const storage = clientsFromConnectionString(
+  const storage = storageModule.clientsFromConnectionString(
     env.AzureWebJobsStorage,
-    storageNames(env.FENCER_STORAGE_PREFIX),
+    storageModule.storageNames(env.FENCER_STORAGE_PREFIX),
   );
-  return new RelayMailbox(new TableRelayActionStore(storage.ledger), systemClock);
+  const documents = new documentsModule.TableDocuments(storage.ledger);
+  return new mailboxModule.RelayMailbox(new storeModule.LedgerRelayActions(documents), systemClock);
 }

@@ -1,12 +1,16 @@
 import { setMaxListeners } from 'node:events';
-import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
-import { decodeMessage, type FenceMessage } from '../core/ledger/fenceQueue.ts';
+import {
+  decodeMessage,
+  type FenceMessage,
+  type QueueConsumer,
+  type ReceivedMessage,
+} from '../core/ledger/fenceQueue.ts';
 import type { Log } from '../core/log.ts';
 
 export interface PollerOptions {
-  queue: QueueClient;
+  queue: QueueConsumer;
   clock: Clock;
   log: Log;
   handle(message: FenceMessage, signal: AbortSignal): Promise<unknown>;
@@ -27,7 +31,7 @@ export interface PollerOptions {
  */
 export function startQueuePoller(options: PollerOptions) {
   const idlePollMs = options.idlePollMs ?? 250;
-  const visibility = options.visibilitySeconds ?? 30;
+  const visibilityMs = (options.visibilitySeconds ?? 30) * 1000;
   const maxDequeue = options.maxDequeueCount ?? 5;
   const concurrency = options.concurrency ?? 8;
   const stopping = new AbortController();
@@ -44,31 +48,30 @@ export function startQueuePoller(options: PollerOptions) {
     nap?.abort();
   };
 
-  const runOne = async (item: {
-    messageId: string;
-    popReceipt: string;
-    messageText: string;
-    dequeueCount: number;
-  }) => {
-    let receipt = item.popReceipt;
+  const runOne = async (item: ReceivedMessage) => {
+    let current = item;
     // Keep the message invisible while we work, so a long fence is not delivered twice.
-    const renew = setInterval(
-      () => {
-        options.queue
-          .updateMessage(item.messageId, receipt, undefined, visibility)
-          .then((r) => {
-            if (r.popReceipt) receipt = r.popReceipt;
-          })
-          .catch(() => undefined);
-      },
-      (visibility * 1000) / 3,
-    );
+    const renew = setInterval(() => {
+      options.queue
+        .extend(current, visibilityMs)
+        .then((updated) => {
+          current = updated;
+        })
+        .catch(() => undefined);
+    }, visibilityMs / 3);
     try {
-      const message = decodeMessage(item.messageText);
+      let message: FenceMessage | undefined;
+      try {
+        message = decodeMessage(item.text);
+      } catch (err) {
+        // Not ours to run, ever: drop it once it has been looked at often enough.
+        if (item.dequeueCount > maxDequeue) await options.queue.delete(current);
+        throw err;
+      }
       if (item.dequeueCount > maxDequeue) await options.poison(message);
       else await options.handle(message, abortWork.signal);
       // A stop mid-fence leaves the message for the next start (redelivery after `visibility`).
-      if (!abortWork.signal.aborted) await options.queue.deleteMessage(item.messageId, receipt);
+      if (!abortWork.signal.aborted) await options.queue.delete(current);
     } catch (err) {
       options.log.warn(
         { err: errorMessage(err), dequeueCount: item.dequeueCount },
@@ -84,12 +87,12 @@ export function startQueuePoller(options: PollerOptions) {
       let got = 0;
       try {
         if (running.size < concurrency) {
-          const { receivedMessageItems } = await options.queue.receiveMessages({
-            numberOfMessages: Math.min(32, concurrency - running.size),
-            visibilityTimeout: visibility,
-          });
-          got = receivedMessageItems.length;
-          for (const item of receivedMessageItems) {
+          const received = await options.queue.receive(
+            Math.min(32, concurrency - running.size),
+            visibilityMs,
+          );
+          got = received.length;
+          for (const item of received) {
             const task = runOne(item).finally(() => running.delete(task));
             running.add(task);
           }

@@ -8,14 +8,8 @@ import { DriverCache } from './drivers/driverCache.ts';
 import { driverContextOf } from './drivers/registry.ts';
 import { RelayMailbox } from './drivers/relayMailbox.ts';
 import type { FencePolicy } from './engine/policy.ts';
-import { ClusterStore } from './ledger/clusterStore.ts';
-import { type FenceQueue, StorageFenceQueue } from './ledger/fenceQueue.ts';
-import { IncidentStore } from './ledger/incidentStore.ts';
-import { TableOutbox } from './ledger/outboxTable.ts';
-import { TableReadinessStore } from './ledger/readinessTable.ts';
-import { TableRelayActionStore } from './ledger/relayActionTable.ts';
-import { ReplayStore } from './ledger/replayStore.ts';
-import type { StorageClients } from './ledger/storage.ts';
+import type { FenceQueue } from './ledger/fenceQueue.ts';
+import type { Ledger } from './ledger/ledger.ts';
 import type { Log } from './log.ts';
 import type { Outbox } from './notifications/outbox.ts';
 import { outboxEventSink } from './notifications/sink.ts';
@@ -26,34 +20,35 @@ export type Runtime = ApiContext & WorkerDeps & ReadinessDeps & { outbox: Outbox
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
-  storage: StorageClients;
+  /** Table Storage (functions/deps.ts) or SQLite (the local host's default). */
+  ledger: Ledger;
   log: Log;
   version: string;
   clock?: Clock;
-  /** Wraps the queue, e.g. to wake the local poller at once after a send. */
-  onEnqueue?: (delayMs: number) => void;
   owner?: string;
   leaseMs?: number;
   policy?: FencePolicy;
+  /** Replaces the ledger's queue (tests that look at what was sent). */
   queue?: FenceQueue;
   /** Called when new notifications wait in the outbox (the local host's dispatcher wakes). */
   onEvent?: () => void;
 }
 
-/** Wires config, storage and ports into what the API handlers and the worker use. Host-agnostic. */
+/** Wires config, the ledger and ports into what the API handlers and the worker use. Host-agnostic. */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
-  const { loaded } = options;
-  const outbox = new TableOutbox(options.storage.ledger);
-  const relayMailbox = new RelayMailbox(new TableRelayActionStore(options.storage.ledger), clock);
+  const { loaded, ledger } = options;
+  const outbox = ledger.outbox;
+  const relayMailbox = new RelayMailbox(ledger.relayActions, clock);
   const runtime: Runtime = {
     config: loaded.config,
     loaded,
     clock,
-    clusters: new ClusterStore(options.storage.ledger),
-    incidents: new IncidentStore(options.storage.ledger),
-    replay: new ReplayStore(options.storage.replay, () => clock.now()),
-    queue: options.queue ?? new StorageFenceQueue(options.storage.queue, options.onEnqueue),
+    ledger,
+    clusters: ledger.clusters,
+    incidents: ledger.incidents,
+    replay: ledger.replay,
+    queue: options.queue ?? ledger.queue,
     serial: new KeyedMutex(),
     drivers: new DriverCache({ ...driverContextOf(loaded, clock), relayMailbox }),
     relayMailbox,
@@ -65,7 +60,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.policy ? { policy: options.policy } : {}),
     incidentWatch: new IncidentWatch((cluster, id) => incidentView(runtime, cluster, id), clock),
     onIncidentChanged: (cluster, id) => runtime.incidentWatch.notify(cluster, id),
-    readiness: new TableReadinessStore(options.storage.ledger),
+    readiness: ledger.readiness,
     outbox,
     events: outboxEventSink({
       outbox,

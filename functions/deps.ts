@@ -13,6 +13,7 @@ import {
   storageCredential,
   storageNames,
 } from '../core/ledger/storage.ts';
+import { tableLedger } from '../core/ledger/table/tableLedger.ts';
 import type { Log } from '../core/log.ts';
 import { createRuntime, type Runtime } from '../core/runtime.ts';
 import { readSetting, storageConnection, unresolvedKeyVaultReferences } from './settings.ts';
@@ -55,7 +56,9 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
     storageNames(readSetting(env, 'FENCER_STORAGE_PREFIX')),
   );
   await ensureStorage(storage);
-  const runtime = createRuntime({ loaded, storage, log: consoleLog, version });
+  // The Functions app is on Table Storage only: the SQLite ledger is never bundled here.
+  const ledger = tableLedger(storage, { now: () => Date.now() });
+  const runtime = createRuntime({ loaded, ledger, log: consoleLog, version });
   // Driver modules and SDKs load now, in the background, not on the first fence.
   void runtime.drivers.warmUp(loaded.config);
   return runtime;

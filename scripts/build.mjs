@@ -31,6 +31,15 @@ const result = await build({
     js: "import { createRequire as __fencerRequire } from 'node:module'; const require = __fencerRequire(import.meta.url);",
   },
 });
+// The Functions app is on Table Storage only: the local host's embedded SQLite ledger (a native
+// addon the Functions host could not load anyway) must never reach the bundle.
+const forbidden = Object.keys(result.metafile.inputs).filter((input) =>
+  /better-sqlite3|core\/ledger\/sqlite\//.test(input),
+);
+if (forbidden.length > 0) {
+  console.error(`the Functions bundle must not contain:\n  ${forbidden.join('\n  ')}`);
+  process.exit(1);
+}
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const entry = outputs.find(([file]) => file.endsWith('index.js'));
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RelayActionResult } from '../ledger/relayActionStore.ts';
+import type { RelayActionResult } from '../drivers/relayActions.ts';
 import { ProblemError } from '../protocol/problems.ts';
 import { type PulledAction, type RelayPollAnswer, relayResultBody } from '../protocol/relay.ts';
 import { authenticateRelay } from './authenticate.ts';

@@ -20,7 +20,7 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
   {
     method: 'GET',
     pattern: /^\/v1\/health$/,
-    handler: async (ctx) => json(200, { status: 'ok', version: ctx.version }),
+    handler: health,
   },
   {
     method: 'POST',
@@ -69,11 +69,39 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
   },
 ];
 
+/** 200 when the ledger answers, 503 `unavailable` when it cannot be read (no detail: public). */
+async function health(ctx: ApiContext): Promise<ApiResponse> {
+  try {
+    await ctx.ledger.health();
+    return json(200, { status: 'ok', version: ctx.version });
+  } catch (err) {
+    ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ledger unhealthy');
+    return json(503, { status: 'unavailable', version: ctx.version }, { 'retry-after': '5' });
+  }
+}
+
 /**
- * Routes one request of HTTP API v1. Every failure becomes problem+json: ProblemErrors keep
- * their code; storage contention is 503 (retry); anything else is 500 and logged.
+ * Routes one request of HTTP API v1, and answers only once what it wrote is durable (a 2xx
+ * is never sent for a write a crash could lose). Every failure becomes problem+json:
+ * ProblemErrors keep their code; storage contention is 503 (retry); anything else is 500.
  */
 export async function handleApiRequest(ctx: ApiContext, request: ApiRequest): Promise<ApiResponse> {
+  const response = await route(ctx, request);
+  try {
+    await ctx.ledger.durable();
+  } catch (err) {
+    ctx.log.error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'ledger commit failed',
+    );
+    return problemResponse(problem('unavailable', 'the ledger could not commit; retry'), {
+      'retry-after': '1',
+    });
+  }
+  return response;
+}
+
+async function route(ctx: ApiContext, request: ApiRequest): Promise<ApiResponse> {
   try {
     if (request.body.byteLength > maxBodyBytes) {
       throw new ProblemError(

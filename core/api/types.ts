@@ -2,7 +2,7 @@ import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { DriverCache } from '../drivers/driverCache.ts';
 import type { RelayMailbox } from '../drivers/relayMailbox.ts';
-import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { Ledger, ReplayLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { EventSink } from '../notifications/events.ts';
 import type { ReadinessStore } from '../readiness/types.ts';
@@ -28,7 +28,9 @@ export interface ApiResponse {
 /** Everything the API handlers need; built by each host's composition root. */
 export interface ApiContext extends ArbiterDeps {
   loaded: LoadedConfig;
-  replay: ReplayStore;
+  replay: ReplayLedger;
+  /** Health, and the durability barrier every answer waits for. */
+  ledger: Pick<Ledger, 'health' | 'durable'>;
   drivers: DriverCache;
   log: Log;
   version: string;

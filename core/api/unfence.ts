@@ -50,6 +50,8 @@ export async function postUnfence(
     previous: outcome.previous,
   };
   if (body.powerOn) {
+    // The unfence is on record before the node is powered on.
+    await ctx.ledger.durable();
     answer.powerOn = await powerOn(ctx, cluster, node);
     // A failed power-on still unfences (DESIGN fine points); the answer says what happened.
     await decide(ctx, cluster, (state, rc) => finishPowerOn(state, node, 'member', rc));

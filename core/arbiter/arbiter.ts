@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.ts';
 import type { FencerConfig } from '../config/schema.ts';
 import { LedgerError } from '../errors.ts';
-import type { ClusterStore } from '../ledger/clusterStore.ts';
 import type { FenceQueue } from '../ledger/fenceQueue.ts';
 import { newIncidentId } from '../ledger/ids.ts';
-import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { ClusterLedger, IncidentLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import { own } from '../names.ts';
 import type { EventSink } from '../notifications/events.ts';
@@ -16,8 +15,8 @@ import type { Effects } from './transition.ts';
 
 export interface ArbiterDeps {
   config: FencerConfig;
-  clusters: ClusterStore;
-  incidents: IncidentStore;
+  clusters: ClusterLedger;
+  incidents: IncidentLedger;
   queue: FenceQueue;
   clock: Clock;
   /** Serialises this process's decisions per cluster (optional; the ETag alone is correct). */

@@ -5,7 +5,7 @@ import type {
   RelayAction,
   RelayActionResult,
   RelayActionStore,
-} from '../ledger/relayActionStore.ts';
+} from './relayActions.ts';
 
 /** Looks at the store start this fast and slow down to `maxMs` while nothing changes. */
 export interface MailboxPace {
@@ -50,15 +50,14 @@ export class RelayMailbox {
   ) {}
 
   /**
-   * The driver's side: stores the action durably, wakes a poll of this process, then waits for
-   * the relay's answer until `action.expiresAt`. An abort rejects with the signal's reason.
-   * Whenever it stops waiting without an answer, the action is abandoned: a relay that polls
-   * later never receives an action Fencer no longer waits for.
+   * The driver's side: stores the action, wakes a poll of this process, then waits for the
+   * relay's answer until `action.expiresAt`. An abort rejects with the signal's reason. When it
+   * stops waiting, answered or not, the action is withdrawn: a relay that polls later never
+   * receives an action Fencer no longer waits for.
    */
   async exchange(action: RelayAction, signal: AbortSignal): Promise<Exchange> {
     await this.store.put(action);
     this.wake(pollTopic(action.relay));
-    let answered = false;
     try {
       const found = await this.until(
         action.expiresAt,
@@ -66,10 +65,7 @@ export class RelayMailbox {
         async () => (await this.store.get(action.relay, action.requestId))?.result,
         { abort: signal },
       );
-      if (found) {
-        answered = true;
-        return { kind: 'answered', result: found };
-      }
+      if (found) return { kind: 'answered', result: found };
       const [state, lastPollAt] = await Promise.all([
         this.store.get(action.relay, action.requestId),
         this.store.lastPoll(action.relay),
@@ -77,7 +73,7 @@ export class RelayMailbox {
       return { kind: 'no-answer', deliveries: state?.deliveries ?? 0, lastPollAt };
     } finally {
       // Best effort: if this write fails, expiresAt still ends the action's delivery.
-      if (!answered) await this.store.abandon(action.relay, action.requestId).catch(() => {});
+      await this.store.withdraw(action.relay, action.requestId).catch(() => {});
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { DriverError, errorMessage } from '../errors.ts';
-import type { RelayActionResult } from '../ledger/relayActionStore.ts';
+import type { RelayActionResult } from './relayActions.ts';
 import { type Exchange, pollSilenceMs, type RelayMailbox } from './relayMailbox.ts';
 import type { RelayAnswer, RelayTransport } from './relayTransport.ts';
 
@@ -71,7 +71,7 @@ export function pullTransport(
           name: 'relay polling',
           ok: false,
           detail: 'the last poll is in the ledger, which this process has not opened',
-          fix: 'run where the ledger is reachable (AzureWebJobsStorage), or see `fencer readiness`',
+          fix: 'run with the host’s AzureWebJobsStorage (Table Storage), or see `fencer readiness`',
         };
       }
       const last = await mailbox.lastPoll(relay);

@@ -1,5 +1,3 @@
-import type { QueueClient } from '@azure/storage-queue';
-
 /** The queue message that drives the worker: which incident to look at. */
 export interface FenceMessage {
   cluster: string;
@@ -9,6 +7,30 @@ export interface FenceMessage {
 export interface FenceQueue {
   /** `delayMs` rounds up to whole seconds (Storage Queue visibility timeouts are seconds). */
   send(message: FenceMessage, delayMs?: number): Promise<void>;
+}
+
+/** A delivered message: invisible to other receivers until its visibility timeout ends. */
+export interface ReceivedMessage {
+  id: string;
+  /** Changes on every delivery and renewal; deletes and renewals need the latest. */
+  receipt: string;
+  /** The message as sent (see `decodeMessage`). */
+  text: string;
+  /** 1 on the first delivery; a message nobody deleted comes back with one more. */
+  dequeueCount: number;
+}
+
+/**
+ * The receiving side of the fence queue (the local host's poller; in Azure the Functions
+ * host's queue trigger does this itself). At-least-once: a message received and not deleted
+ * within its visibility timeout is delivered again.
+ */
+export interface QueueConsumer {
+  receive(max: number, visibilityMs: number): Promise<ReceivedMessage[]>;
+  /** Keeps a message invisible `visibilityMs` longer; the updated message (new receipt). */
+  extend(message: ReceivedMessage, visibilityMs: number): Promise<ReceivedMessage>;
+  /** Fails when the receipt is stale (the message was redelivered meanwhile). */
+  delete(message: ReceivedMessage): Promise<void>;
 }
 
 /**
@@ -28,21 +50,4 @@ export function decodeMessage(text: string): FenceMessage {
     throw new Error('fence message needs cluster and incidentId');
   }
   return { cluster: value.cluster, incidentId: value.incidentId };
-}
-
-export class StorageFenceQueue implements FenceQueue {
-  constructor(
-    private readonly queue: QueueClient,
-    /** Called after each send, so a local poller can wake at once instead of waiting to poll. */
-    private readonly onSend?: (delayMs: number) => void,
-  ) {}
-
-  async send(message: FenceMessage, delayMs = 0): Promise<void> {
-    const visibilityTimeout = Math.ceil(Math.max(0, delayMs) / 1000);
-    await this.queue.sendMessage(
-      encodeMessage(message),
-      visibilityTimeout > 0 ? { visibilityTimeout } : {},
-    );
-    this.onSend?.(visibilityTimeout * 1000);
-  }
 }

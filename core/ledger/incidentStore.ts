@@ -1,5 +1,5 @@
-import type { TableClient } from '@azure/data-tables';
 import type { IncidentRecord } from '../arbiter/state.ts';
+import { LedgerError } from '../errors.ts';
 import {
   type Attempt,
   type Incident,
@@ -7,11 +7,10 @@ import {
   type RefusedReport,
 } from '../protocol/api.ts';
 import { incidentRowKey } from './ids.ts';
-import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
+import type { DocumentTable, IncidentLedger, StoredDocument } from './ledger.ts';
 
+/** The incident entity's properties (the same in Table Storage and SQLite). */
 interface IncidentEntity {
-  partitionKey: string;
-  rowKey: string;
   incident: string;
   attempts: string;
   rev: number;
@@ -25,8 +24,8 @@ const maxAttempts = 40;
  * the attempts. The cluster entity's record is the truth while it is there; these entities are
  * written after each decision with a revision guard, so a late writer never rolls one back.
  */
-export class IncidentStore {
-  constructor(private readonly table: TableClient) {}
+export class IncidentStore implements IncidentLedger {
+  constructor(private readonly table: DocumentTable) {}
 
   /**
    * Writes the record's view unless a newer revision is already stored, keeping what only the
@@ -80,32 +79,14 @@ export class IncidentStore {
   }
 
   async get(cluster: string, id: string): Promise<Incident | undefined> {
-    try {
-      const entity = await this.table.getEntity<IncidentEntity>(cluster, incidentRowKey(id));
-      return fromEntity(entity);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const stored = await this.table.get(cluster, incidentRowKey(id));
+    return stored ? fromEntity(stored) : undefined;
   }
 
-  /** Newest first: the RowKey starts with the inverted creation time. */
+  /** Newest first: the row key starts with the inverted creation time (and `cluster` > digits). */
   async list(cluster: string, limit: number): Promise<Incident[]> {
-    const out: Incident[] = [];
-    const pages = this.table
-      .listEntities<IncidentEntity>({
-        queryOptions: {
-          filter: `PartitionKey eq '${cluster.replace(/'/g, "''")}' and RowKey lt 'a'`,
-        },
-      })
-      .byPage({ maxPageSize: Math.min(limit, 1000) });
-    for await (const page of pages) {
-      for (const entity of page) {
-        out.push(fromEntity(entity));
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+    const rows = await this.table.list(cluster, { below: 'a' }, limit);
+    return rows.map(fromEntity);
   }
 
   private async modify(
@@ -113,39 +94,32 @@ export class IncidentStore {
     id: string,
     change: (doc: Incident | undefined, rev: number) => { doc: Incident; rev: number } | undefined,
   ): Promise<Incident | undefined> {
+    const row = incidentRowKey(id);
     for (let tries = 0; tries < 20; tries++) {
-      let existing: (IncidentEntity & { etag: string }) | undefined;
-      try {
-        existing = await this.table.getEntity<IncidentEntity>(cluster, incidentRowKey(id));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      const existing = await this.table.get(cluster, row);
       const current = existing ? fromEntity(existing) : undefined;
-      const next = change(current, existing?.rev ?? -1);
+      const next = change(current, existing ? Number(existing.doc.rev) : -1);
       if (!next) return current;
       const entity: IncidentEntity = {
-        partitionKey: cluster,
-        rowKey: incidentRowKey(id),
         incident: JSON.stringify({ ...next.doc, attempts: undefined }),
         attempts: JSON.stringify(next.doc.attempts),
         rev: next.rev,
       };
-      try {
-        if (existing) await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
-        else await this.table.createEntity(entity);
-        return next.doc;
-      } catch (err) {
-        if (!isPreconditionFailed(err) && !isConflict(err)) throw err;
-      }
+      const written = existing
+        ? await this.table.replace(cluster, row, { ...entity }, existing.etag)
+        : await this.table.create(cluster, row, { ...entity });
+      if (written !== false) return next.doc;
     }
-    throw new Error(`incident ${id}: too many concurrent writers`);
+    throw new LedgerError('contention', `incident ${id}: too many concurrent writers`, {
+      retryable: true,
+    });
   }
 }
 
-function fromEntity(entity: IncidentEntity): Incident {
+function fromEntity({ doc }: StoredDocument): Incident {
   return {
-    ...(JSON.parse(entity.incident) as Omit<Incident, 'attempts'>),
-    attempts: JSON.parse(entity.attempts) as Attempt[],
+    ...(JSON.parse(String(doc.incident)) as Omit<Incident, 'attempts'>),
+    attempts: JSON.parse(String(doc.attempts)) as Attempt[],
   };
 }
 

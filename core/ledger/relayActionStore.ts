@@ -1,82 +1,169 @@
-/**
- * The mailbox of pull-mode relays (DESIGN "Relay agent protocol" → Pull mode): actions Fencer
- * issued to a relay that dials out, the answers the relay posted back, and when it last polled.
- * Both ledgers implement it (Table Storage: relayActionTable.ts) and are held to one contract
- * (test/integration/relayActionContract.ts).
- *
- * Timeline of one action:
- *   put        the relay driver stores it (signed headers and exact body), durably, then waits
- *   take       a poll claims it: hidden from other polls for `visibilityMs`, counted as delivered;
- *              a claim the relay never received (answer lost) is handed out again after that
- *   answer     the relay posts its result: the first answer is kept, repeats change nothing
- *   abandon    the driver stopped waiting without an answer (timeout, level over): never handed
- *              out again, so a relay that comes back later cannot act on a level Fencer left
- *   expiresAt  the same without the driver (its process died): not handed out past it; swept
- */
+import type {
+  AnswerOutcome,
+  RelayAction,
+  RelayActionResult,
+  RelayActionState,
+  RelayActionStore,
+  TakeResult,
+} from '../drivers/relayActions.ts';
+import { LedgerError } from '../errors.ts';
+import type { DocumentTable, StoredDocument } from './ledger.ts';
 
-/** One action as Fencer signed it for `POST /v1/actions` (push-mode headers, exact body). */
-export interface RelayAction {
-  relay: string;
-  /** The body's requestId: unique per relay, the row's identity. */
-  requestId: string;
-  /** X-Fencer-Key, -Timestamp, -Nonce, -Signature exactly as signed. */
-  headers: Readonly<Record<string, string>>;
-  /** The exact request body the signature covers. */
+/**
+ * A relay's mailbox is a partition no cluster can have (names start alphanumeric):
+ * `~relay:NAME`. Rows are requestIds (`[A-Za-z0-9._:-]`), and `~poll` holds the last poll, so
+ * one read of the partition is a poll's whole look. Actions leave it once their driver stops
+ * waiting (withdraw), so it holds a handful of rows, and an answer read is never re-read.
+ */
+const partitionOf = (relay: string) => `~relay:${relay}`;
+const pollRow = '~poll';
+const everyRow = { below: '\uffff' };
+/** More actions than any poll takes; a mailbox this full is read in one go all the same. */
+const maxRows = 1_000;
+/** Conditional writes lost to a concurrent claim are re-read and tried again this often. */
+const maxRaces = 8;
+
+interface ActionDoc {
+  state: RelayActionState['state'];
+  headers: string;
   body: string;
   issuedAt: number;
-  /** Epoch ms after which no poll hands it out (the driver has stopped waiting by then). */
+  /** Also what the ledger's `deleteExpired` sweeps by. */
   expiresAt: number;
-}
-
-/** The relay's answer, as its push-mode HTTP answer would have been. */
-export interface RelayActionResult {
-  /** 200 for an action result, the problem's status otherwise. */
-  status: number;
-  /** The answer's JSON text (the action result, or the problem+json). */
-  body: string;
-}
-
-/** What the driver sees while it waits. */
-export interface RelayActionState {
-  state: 'pending' | 'answered' | 'abandoned';
-  /** How many polls claimed it (0: no relay has taken it yet). */
+  visibleAt: number;
   deliveries: number;
-  result?: RelayActionResult;
+  result?: string;
+  answeredAt?: number;
 }
 
-/** A poll's look at the mailbox: the actions it claimed, and the latest poll on record. */
-export interface TakeResult {
-  actions: RelayAction[];
-  /** The id of the newest poll of this relay (a poll that is not it ends: one poll per relay). */
-  latestPoll?: string;
-}
+/** Pull-relay actions on either ledger, through its `DocumentTable`. */
+export class LedgerRelayActions implements RelayActionStore {
+  constructor(private readonly table: DocumentTable) {}
 
-export type AnswerOutcome = 'stored' | 'duplicate' | 'unknown';
+  async put(action: RelayAction): Promise<boolean> {
+    const doc: ActionDoc = {
+      state: 'pending',
+      headers: JSON.stringify(action.headers),
+      body: action.body,
+      issuedAt: action.issuedAt,
+      expiresAt: action.expiresAt,
+      visibleAt: action.issuedAt,
+      deliveries: 0,
+    };
+    const created = await this.table.create(partitionOf(action.relay), action.requestId, {
+      ...doc,
+    });
+    return created !== false;
+  }
 
-export interface RelayActionStore {
-  /** Stores an action; resolves once durable. False when the requestId exists (kept as it was). */
-  put(action: RelayAction): Promise<boolean>;
-  /**
-   * Claims up to `limit` pending actions of `relay` that no other poll holds and that have not
-   * expired, oldest first, hiding each for `visibilityMs`. Two concurrent takes never both get
-   * one action.
-   */
-  take(relay: string, now: number, visibilityMs: number, limit: number): Promise<TakeResult>;
-  /** Records an answer. `unknown`: no action with that requestId was issued to this relay. */
-  answer(
+  async take(relay: string, now: number, visibilityMs: number, limit: number): Promise<TakeResult> {
+    const rows = await this.table.list(partitionOf(relay), everyRow, maxRows);
+    const latestPoll = rows.find((r) => r.row === pollRow)?.doc['pollId'];
+    const due = rows
+      .filter((r) => r.row !== pollRow)
+      .map((r) => ({ row: r, doc: docOf(r) }))
+      .filter(({ doc }) => doc.state === 'pending' && doc.visibleAt <= now && doc.expiresAt > now)
+      .sort((a, b) => a.doc.issuedAt - b.doc.issuedAt);
+    const actions: RelayAction[] = [];
+    for (const { row, doc } of due) {
+      if (actions.length >= limit) break;
+      const claimed = { ...doc, visibleAt: now + visibilityMs, deliveries: doc.deliveries + 1 };
+      // Lost: another poll claimed it, or its driver withdrew it, first.
+      if (
+        (await this.table.replace(partitionOf(relay), row.row, { ...claimed }, row.etag)) === false
+      )
+        continue;
+      actions.push({
+        relay,
+        requestId: row.row,
+        headers: JSON.parse(doc.headers) as Record<string, string>,
+        body: doc.body,
+        issuedAt: doc.issuedAt,
+        expiresAt: doc.expiresAt,
+      });
+    }
+    return { actions, ...(typeof latestPoll === 'string' ? { latestPoll } : {}) };
+  }
+
+  async answer(
     relay: string,
     requestId: string,
     result: RelayActionResult,
     now: number,
-  ): Promise<AnswerOutcome>;
-  /** The action's state, or undefined when it is not (or no longer) stored. */
-  get(relay: string, requestId: string): Promise<RelayActionState | undefined>;
-  /** The driver stopped waiting: a pending action is never handed out again. */
-  abandon(relay: string, requestId: string): Promise<void>;
-  /** Records a poll (the newest poll id wins). */
-  polled(relay: string, pollId: string, at: number): Promise<void>;
-  /** Epoch ms of the relay's last poll, or undefined when it never polled. */
-  lastPoll(relay: string): Promise<number | undefined>;
-  /** Deletes actions that expired before `before`; returns how many. */
-  sweep(before: number): Promise<number>;
+  ): Promise<AnswerOutcome> {
+    for (let race = 0; race < maxRaces; race++) {
+      const row = await this.row(relay, requestId);
+      if (!row) return 'unknown';
+      const doc = docOf(row);
+      if (doc.state === 'answered') return 'duplicate';
+      const answered: ActionDoc = {
+        ...doc,
+        state: 'answered',
+        result: JSON.stringify(result),
+        answeredAt: now,
+      };
+      const written = await this.table.replace(
+        partitionOf(relay),
+        requestId,
+        { ...answered },
+        row.etag,
+      );
+      if (written !== false) return 'stored';
+    }
+    throw new LedgerError('relay-action-contention', `answer of ${requestId}: too many races`, {
+      retryable: true,
+    });
+  }
+
+  async get(relay: string, requestId: string): Promise<RelayActionState | undefined> {
+    const row = await this.row(relay, requestId);
+    if (!row) return undefined;
+    const doc = docOf(row);
+    return {
+      state: doc.state,
+      deliveries: doc.deliveries,
+      ...(doc.result ? { result: JSON.parse(doc.result) as RelayActionResult } : {}),
+    };
+  }
+
+  async withdraw(relay: string, requestId: string): Promise<void> {
+    if (requestId === pollRow) return;
+    await this.table.delete(partitionOf(relay), requestId);
+  }
+
+  async polled(relay: string, pollId: string, at: number): Promise<void> {
+    await this.table.upsert(partitionOf(relay), pollRow, { pollId, at });
+  }
+
+  async lastPoll(relay: string): Promise<number | undefined> {
+    const at = (await this.table.get(partitionOf(relay), pollRow))?.doc['at'];
+    return typeof at === 'number' ? at : undefined;
+  }
+
+  async sweep(relays: readonly string[], now: number): Promise<number> {
+    let deleted = 0;
+    for (const relay of relays) deleted += await this.table.deleteExpired(partitionOf(relay), now);
+    return deleted;
+  }
+
+  private async row(relay: string, requestId: string): Promise<StoredDocument | undefined> {
+    if (requestId === pollRow) return undefined;
+    return this.table.get(partitionOf(relay), requestId);
+  }
+}
+
+function docOf(row: StoredDocument): ActionDoc {
+  const d = row.doc;
+  const doc: ActionDoc = {
+    state: d['state'] === 'answered' ? 'answered' : 'pending',
+    headers: String(d['headers']),
+    body: String(d['body']),
+    issuedAt: Number(d['issuedAt']),
+    expiresAt: Number(d['expiresAt']),
+    visibleAt: Number(d['visibleAt']),
+    deliveries: Number(d['deliveries']),
+  };
+  if (typeof d['result'] === 'string') doc.result = d['result'];
+  if (typeof d['answeredAt'] === 'number') doc.answeredAt = d['answeredAt'];
+  return doc;
 }

@@ -1,26 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
-import type { NonceStore } from '../auth/verify.ts';
 import { LedgerError } from '../errors.ts';
-import { isConflict, isNotFound, isPreconditionFailed } from './tableErrors.ts';
+import type { DocumentTable, EventClaim, ReplayLedger } from './ledger.ts';
 
+export type { EventClaim } from './ledger.ts';
+
+/** Properties of a replay entry (the same in Table Storage and SQLite). */
 interface ExpiringEntity {
-  partitionKey: string;
-  rowKey: string;
   expiresAt: number;
   /** eventId entries: the incident the report got (absent until it was decided). */
   value?: string;
   /** eventId entries: the target the eventId was first used for. */
   target?: string;
 }
-
-/** What an eventId is to a new report (DESIGN "Request signing": eventIds). */
-export type EventClaim =
-  | { kind: 'new' }
-  /** Used before for the same target; `incidentId` once that report was decided. */
-  | { kind: 'same'; incidentId?: string }
-  /** Used before for another target: 409 `event-conflict`. */
-  | { kind: 'conflict'; target: string };
 
 const noncePartition = 'nonce';
 const eventPartition = 'event';
@@ -33,9 +24,9 @@ const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\n
  * several instances serve at once). Expired entries count as absent before the sweeper
  * deletes them, so correctness never depends on the sweeper's timing.
  */
-export class ReplayStore implements NonceStore {
+export class ReplayStore implements ReplayLedger {
   constructor(
-    private readonly table: TableClient,
+    private readonly table: DocumentTable,
     private readonly now: () => number,
   ) {}
 
@@ -55,28 +46,21 @@ export class ReplayStore implements NonceStore {
     target: string,
     expiresAtMs: number,
   ): Promise<EventClaim> {
-    const rowKey = keyOf(cluster, reporter, eventId);
+    const row = keyOf(cluster, reporter, eventId);
     for (let tries = 0; tries < 5; tries++) {
-      const existing = await this.read(eventPartition, rowKey);
-      if (existing && existing.expiresAt > this.now()) {
+      const existing = await this.table.get(eventPartition, row);
+      const entry = existing?.doc as ExpiringEntity | undefined;
+      if (existing && entry && entry.expiresAt > this.now()) {
         // Entries written before targets were kept count as the same target.
-        if (existing.target !== undefined && existing.target !== target)
-          return { kind: 'conflict', target: existing.target };
-        return existing.value ? { kind: 'same', incidentId: existing.value } : { kind: 'same' };
+        if (entry.target !== undefined && entry.target !== target)
+          return { kind: 'conflict', target: entry.target };
+        return entry.value ? { kind: 'same', incidentId: entry.value } : { kind: 'same' };
       }
-      const entity: ExpiringEntity = {
-        partitionKey: eventPartition,
-        rowKey,
-        expiresAt: expiresAtMs,
-        target,
-      };
-      try {
-        if (existing) await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
-        else await this.table.createEntity(entity);
-        return { kind: 'new' };
-      } catch (err) {
-        if (!isConflict(err) && !isPreconditionFailed(err)) throw err;
-      }
+      const doc: ExpiringEntity = { expiresAt: expiresAtMs, target };
+      const written = existing
+        ? await this.table.replace(eventPartition, row, { ...doc }, existing.etag)
+        : await this.table.create(eventPartition, row, { ...doc });
+      if (written !== false) return { kind: 'new' };
     }
     throw new LedgerError('contention', `eventId ${eventId}: too many concurrent writers`, {
       retryable: true,
@@ -92,71 +76,26 @@ export class ReplayStore implements NonceStore {
     incidentId: string,
     expiresAtMs: number,
   ): Promise<void> {
-    const entity: ExpiringEntity = {
-      partitionKey: eventPartition,
-      rowKey: keyOf(cluster, reporter, eventId),
-      expiresAt: expiresAtMs,
-      value: incidentId,
-      target,
-    };
-    await this.table.upsertEntity(entity, 'Replace');
-  }
-
-  private async read(
-    partitionKey: string,
-    rowKey: string,
-  ): Promise<(ExpiringEntity & { etag: string }) | undefined> {
-    try {
-      return await this.table.getEntity<ExpiringEntity>(partitionKey, rowKey);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const doc: ExpiringEntity = { expiresAt: expiresAtMs, value: incidentId, target };
+    await this.table.upsert(eventPartition, keyOf(cluster, reporter, eventId), { ...doc });
   }
 
   /** Deletes expired entries; returns how many. Run by the sweeper timer. */
   async sweep(): Promise<number> {
-    let deleted = 0;
     const now = this.now();
-    for (const partition of [noncePartition, eventPartition]) {
-      const expired = this.table.listEntities<ExpiringEntity>({
-        queryOptions: {
-          filter: `PartitionKey eq '${partition}' and expiresAt lt ${now}.0`,
-          select: ['RowKey'],
-        },
-      });
-      for await (const entity of expired) {
-        try {
-          await this.table.deleteEntity(partition, entity.rowKey);
-          deleted++;
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-    }
+    let deleted = 0;
+    for (const partition of [noncePartition, eventPartition])
+      deleted += await this.table.deleteExpired(partition, now);
     return deleted;
   }
 
   /** Insert-if-absent; an expired leftover is replaced under its ETag (one racer wins). */
-  private async claim(partitionKey: string, rowKey: string, expiresAt: number): Promise<boolean> {
-    try {
-      await this.table.createEntity<ExpiringEntity>({ partitionKey, rowKey, expiresAt });
-      return true;
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-    }
-    const existing = await this.table.getEntity<ExpiringEntity>(partitionKey, rowKey);
-    if (existing.expiresAt > this.now()) return false;
-    try {
-      await this.table.updateEntity<ExpiringEntity>(
-        { partitionKey, rowKey, expiresAt },
-        'Replace',
-        { etag: existing.etag },
-      );
-      return true;
-    } catch (err) {
-      if (isPreconditionFailed(err)) return false;
-      throw err;
-    }
+  private async claim(partition: string, row: string, expiresAt: number): Promise<boolean> {
+    if ((await this.table.create(partition, row, { expiresAt })) !== false) return true;
+    const existing = await this.table.get(partition, row);
+    // Deleted by the sweeper in between: a new create decides it (one racer wins that too).
+    if (!existing) return (await this.table.create(partition, row, { expiresAt })) !== false;
+    if (Number(existing.doc.expiresAt) > this.now()) return false;
+    return (await this.table.replace(partition, row, { expiresAt }, existing.etag)) !== false;
   }
 }

@@ -1,7 +1,7 @@
 import { type TableClient, TableClient as TableClientClass } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient } from '@azure/storage-queue';
-import { isConflict } from './tableErrors.ts';
+import { isConflict } from './table/tableErrors.ts';
 
 /**
  * Where the ledger and the fence queue live. One storage account; names share a prefix so
@@ -33,7 +33,7 @@ export interface StorageClients {
   names: StorageNames;
 }
 
-/** Clients from a connection string (`AzureWebJobsStorage`, or the embedded Azurite's). */
+/** Clients from a connection string (`AzureWebJobsStorage`: Azure Storage, or an Azurite). */
 export function clientsFromConnectionString(
   connectionString: string,
   names: StorageNames,

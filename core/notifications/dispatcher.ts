@@ -30,6 +30,8 @@ export const fetchPost: WebhookPost = async (request, signal) => {
 
 export interface DispatchDeps {
   outbox: Outbox;
+  /** Nothing leaves the process before the writes it rests on are durable (SQLite group commit). */
+  ledger?: { durable(): Promise<void> };
   hooks: Readonly<Record<string, NotificationConfig>>;
   secret(ref: string): string;
   clock: Clock;
@@ -45,6 +47,7 @@ export interface DispatchDeps {
  */
 export async function dispatchDue(deps: DispatchDeps, limit = 50): Promise<number> {
   const due = await deps.outbox.due(deps.clock.now(), limit);
+  if (due.length > 0) await deps.ledger?.durable();
   let tried = 0;
   await Promise.all(
     due.map(async (entry) => {

@@ -28,6 +28,6 @@ export interface Outbox {
   claim(entry: OutboxEntry, until: number): Promise<boolean>;
   /** Writes an entry after a try (delivered, dead, or pending with its next try). */
   settle(entry: OutboxEntry): Promise<void>;
-  /** Deletes settled entries that settled before `before`; returns how many. */
-  sweep(before: number): Promise<number>;
+  /** Deletes settled entries kept long enough (two hours) by `now`; returns how many. */
+  sweep(now: number): Promise<number>;
 }

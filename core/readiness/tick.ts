@@ -1,17 +1,17 @@
 import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
 import { type ClusterState, nodeRecord, nodeState } from '../arbiter/state.ts';
-import { reviveFenced } from '../arbiter/unfence.ts';
 import type { DriverSource } from '../drivers/driverCache.ts';
-import type { IncidentStore } from '../ledger/incidentStore.ts';
+import type { IncidentLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { EventSink } from '../notifications/events.ts';
 import { noteReadinessChanges } from './changes.ts';
 import { type ConfiguredDevice, checkDevice, configuredDevices } from './deviceChecks.ts';
+import { reviveReadOn } from './revive.ts';
 import type { DeviceRecord, ReadinessStore } from './types.ts';
 
 export interface ReadinessDeps extends ArbiterDeps {
   readiness: ReadinessStore;
-  incidents: IncidentStore;
+  incidents: IncidentLedger;
   drivers: DriverSource;
   events: EventSink;
   log: Log;
@@ -35,10 +35,11 @@ export async function runReadinessTick(deps: ReadinessDeps, tickMs: number): Pro
     const { state } = await deps.clusters.read(cluster);
     const records = await deps.readiness.devices(cluster);
     const devices = configuredDevices(config).filter((d) => checkable(state, d.node, deps));
-    const due = pickDue(devices, records, deps.clock.now(), intervalMs, tickMs);
+    const changedAt = (node: string) => nodeRecord(state, node)?.at;
+    const due = pickDue(devices, records, deps.clock.now(), intervalMs, tickMs, changedAt);
     const fresh = await checkAll(deps, cluster, due, records);
     checked += fresh.length;
-    const revived = await reviveReadOn(deps, cluster, state, fresh);
+    const revived = await reviveReadOn(deps, cluster, state, config, [...records, ...fresh]);
     await noteReadinessChanges(deps, cluster, config, revived);
   }
   return checked;
@@ -60,13 +61,18 @@ const recordOf = (records: DeviceRecord[], d: ConfiguredDevice) =>
       r.fingerprint === d.fingerprint,
   );
 
-/** Due devices, the least recently checked first, a fair share of each account per tick. */
+/**
+ * Due devices, the least recently checked first, a fair share of each account per tick. A
+ * device is due an interval after its last check, or at once when its node changed state
+ * since (a fence just ended: the views should not show the power it had before).
+ */
 export function pickDue(
   devices: ConfiguredDevice[],
   records: DeviceRecord[],
   now: number,
   intervalMs: number,
   tickMs: number,
+  changedAt: (node: string) => number | undefined = () => undefined,
 ): ConfiguredDevice[] {
   const picked: ConfiguredDevice[] = [];
   const accounts = new Map<string, ConfiguredDevice[]>();
@@ -79,7 +85,12 @@ export function pickDue(
         : Math.max(1, Math.ceil((group.length * tickMs) / intervalMs));
     const lastChecked = (d: ConfiguredDevice) => recordOf(records, d)?.checkedAt ?? -1;
     const due = group
-      .filter((d) => lastChecked(d) < 0 || now - lastChecked(d) >= intervalMs)
+      .filter(
+        (d) =>
+          lastChecked(d) < 0 ||
+          now - lastChecked(d) >= intervalMs ||
+          lastChecked(d) < (changedAt(d.node) ?? -1),
+      )
       .sort((a, b) => lastChecked(a) - lastChecked(b));
     picked.push(...due.slice(0, share));
   }
@@ -117,36 +128,4 @@ async function checkAll(
     }),
   );
   return fresh;
-}
-
-/** A fenced node read `on` after its verified off was powered on outside Fencer. */
-async function reviveReadOn(
-  deps: ReadinessDeps,
-  cluster: string,
-  state: ClusterState,
-  fresh: DeviceRecord[],
-): Promise<Map<string, { incidentId: string; detail: string }>> {
-  const revived = new Map<string, { incidentId: string; detail: string }>();
-  for (const reading of fresh.filter((r) => r.powerState === 'on')) {
-    const held = nodeRecord(state, reading.node);
-    if (held?.state !== 'fenced' || !held.incidentId) continue;
-    const incidentId = held.incidentId;
-    const { outcome } = await decide(deps, cluster, (current, ctx) =>
-      reviveFenced(current, reading.node, incidentId, reading.checkedAt, ctx),
-    );
-    if (outcome !== 'member') continue;
-    const at = new Date(reading.checkedAt).toISOString();
-    const detail = `${reading.description} reads on: powered on outside Fencer; ${reading.node} is a member again`;
-    await deps.incidents.appendAttempt(cluster, incidentId, {
-      level: reading.level,
-      driver: 'readiness',
-      startedAt: at,
-      endedAt: at,
-      outcome: 'on',
-      detail,
-    });
-    deps.log.warn({ cluster, node: reading.node, incidentId }, detail);
-    revived.set(reading.node, { incidentId, detail });
-  }
-  return revived;
 }

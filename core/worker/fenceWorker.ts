@@ -7,6 +7,7 @@ import type { FencePolicy } from '../engine/policy.ts';
 import { runFence } from '../engine/runFence.ts';
 import { errorMessage } from '../errors.ts';
 import type { FenceMessage } from '../ledger/fenceQueue.ts';
+import type { Ledger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import { hasOwnName, own } from '../names.ts';
 import type { Attempt } from '../protocol/api.ts';
@@ -17,6 +18,8 @@ export interface WorkerDeps extends ArbiterDeps {
   /** One driver per device, kept warm (core/drivers/driverCache.ts). */
   drivers: DriverCache;
   log: Log;
+  /** No driver is called before the claim (and the decision behind it) is durable. */
+  ledger: Pick<Ledger, 'durable'>;
   /** Identifies this worker's leases (host + random). */
   owner?: string;
   /** A worker that stops renewing loses its lease after this long; another then takes over. */
@@ -60,6 +63,7 @@ export async function processFenceMessage(
   const record = outcome.record;
   // The report that opened the incident projected it; after a crash that write may be missing.
   await deps.incidents.project(cluster, record);
+  await deps.ledger.durable();
 
   const stop = new AbortController();
   const onStop = () => stop.abort(signal?.reason ?? new Error('worker stopping'));

@@ -1,8 +1,9 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
+import { isPullRelay } from '../config/schema.ts';
 import type { RelayMailbox } from '../drivers/relayMailbox.ts';
-import type { ReplayStore } from '../ledger/replayStore.ts';
+import type { ReplayLedger } from '../ledger/ledger.ts';
 import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
 import type { Outbox } from '../notifications/outbox.ts';
 import type { WorkerDeps } from './fenceWorker.ts';
@@ -23,13 +24,8 @@ export interface SweepResult {
  * fences nobody holds (a crash between decision and enqueue, or a dead worker), re-projects
  * recent records (a crash between decision and projection), and deletes expired replay entries.
  */
-/** Settled notifications are kept this long, so a repair recognises them. */
-const outboxKeepMs = 2 * 60 * 60 * 1000;
-/** Pull-relay actions are kept this long past their expiry (a late answer still finds its row). */
-const relayActionKeepMs = 10 * 60 * 1000;
-
 export async function sweep(
-  deps: WorkerDeps & { replay: ReplayStore; outbox?: Outbox; relayMailbox?: RelayMailbox },
+  deps: WorkerDeps & { replay: ReplayLedger; outbox?: Outbox; relayMailbox?: RelayMailbox },
 ): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
@@ -62,8 +58,13 @@ export async function sweep(
     }
   }
   result.expired = await deps.replay.sweep();
-  if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now() - outboxKeepMs);
-  if (deps.relayMailbox)
-    result.expired += await deps.relayMailbox.store.sweep(deps.clock.now() - relayActionKeepMs);
+  if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now());
+  // Pull-relay actions a crashed driver left behind (a live one withdraws its own).
+  const pull = Object.entries(deps.config.relays).filter(([, r]) => isPullRelay(r));
+  if (deps.relayMailbox && pull.length > 0)
+    result.expired += await deps.relayMailbox.store.sweep(
+      pull.map(([name]) => name),
+      deps.clock.now(),
+    );
   return result;
 }

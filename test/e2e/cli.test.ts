@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { runFencer, startServe } from '../support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 const setup = writeTestConfig({
   cli: {
@@ -21,8 +21,6 @@ const keyFile = (node: string) => {
 beforeAll(async () => {
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('cli'),
   });
 });
 afterAll(async () => {

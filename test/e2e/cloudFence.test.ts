@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView, Incident } from '../../core/protocol/api.ts';
 import {
   awsEc2Device,
@@ -8,7 +8,7 @@ import {
   startCloudFakes,
 } from '../support/cloudFakes.ts';
 import { startServe } from '../support/processes.ts';
-import { type ClusterSpec, uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { type ClusterSpec, writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Issue 3 end to end: signed reports to one `fencer serve` process whose nodes are fenced by
@@ -141,8 +141,6 @@ beforeAll(async () => {
   setup = writeTestConfig(clusters, {}, fakes.secrets);
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('cloudfence'),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
 });

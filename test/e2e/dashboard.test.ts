@@ -10,6 +10,7 @@ import type { Incident } from '../../core/protocol/api.ts';
 import { repoRoot, startServe } from '../support/processes.ts';
 import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
 import { launchBrowser, type WatchedBrowser } from './support/browser.ts';
+import { dashboardPage } from './support/dashboardPage.ts';
 
 /**
  * DESIGN "Operator dashboard" in a real browser against `fencer serve`, through the contract
@@ -30,6 +31,15 @@ const setup = writeTestConfig(
           levels: [
             [{ dummy: { statusFile: 'state/delta-ipmi.json', mode: 'ignore' } }],
             [{ dummy: { statusFile: 'state/delta-pdu.json', offDelayMs: 300 } }],
+          ],
+        },
+        // Readiness at a glance (the panel: dashboardReadiness.test.ts): echo's only device
+        // errors on every call (unfenceable); foxtrot's level 1 errors, level 2 works (degraded).
+        echo: { dummy: { mode: 'error' } },
+        foxtrot: {
+          levels: [
+            [{ dummy: { statusFile: 'state/foxtrot-ipmi.json', mode: 'error' } }],
+            [{ dummy: { statusFile: 'state/foxtrot-pdu.json' } }],
           ],
         },
       },
@@ -63,17 +73,7 @@ afterAll(async () => {
   expect(await serve?.stop()).toBe(0);
 });
 
-const nodeItem = (page: Page, name: string) =>
-  page.getByRole('list', { name: 'Nodes of shop' }).getByRole('listitem').filter({ hasText: name });
-const showsState = (page: Page, name: string, state: string, timeout = 5_000) =>
-  nodeItem(page, name).getByText(state, { exact: true }).waitFor({ timeout });
-
-async function signIn(page: Page, keyId: string, secret: string) {
-  await page.goto(`${origin}/`);
-  await page.getByLabel('Key id').fill(keyId);
-  await page.getByLabel('Secret').fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const { nodeItem, showsState, showsReadiness, signIn } = dashboardPage('shop', () => origin);
 
 describe('a viewer', () => {
   it('is told clearly when the key is wrong', async () => {
@@ -96,6 +96,22 @@ describe('a viewer', () => {
     for (const name of ['alpha', 'bravo', 'charlie', 'delta'])
       await showsState(viewerPage, name, 'member');
     expect(new URL(viewerPage.url()).pathname).toBe('/api/ui/');
+  });
+
+  it("sees each node's readiness at a glance, next to its state", async () => {
+    // Assess: as soon as the first checks are in, without reload
+    await showsReadiness(viewerPage, 'echo', 'unfenceable');
+    await showsReadiness(viewerPage, 'foxtrot', 'degraded');
+    for (const name of ['alpha', 'bravo', 'charlie', 'delta'])
+      await showsReadiness(viewerPage, name, 'ready');
+    // The word is the text (colour only repeats it), and says what it is to a screen reader.
+    const echo = nodeItem(viewerPage, 'echo');
+    expect(await echo.getByText('unfenceable', { exact: true }).isVisible()).toBe(true);
+    expect(await echo.getByText('member', { exact: true }).isVisible()).toBe(true);
+    const link = echo.getByRole('link', { name: 'readiness of echo: unfenceable' });
+    expect(await link.isVisible()).toBe(true);
+    const summary = viewerPage.getByRole('region', { name: 'shop' }).locator('.summary');
+    expect(await summary.textContent()).toMatch(/^6 nodes: 6 member; .*1 unfenceable/);
   });
 
   it('sees a reported node become fenced within 5 s, without reload', async () => {
@@ -138,10 +154,11 @@ describe('a viewer', () => {
     await viewerPage.getByRole('link', { name: 'Incidents of shop' }).click();
     await viewerPage.getByLabel('Node (target or reporter)').selectOption('delta');
     await viewerPage.getByLabel('State').selectOption('fenced');
-    const rows = viewerPage.getByRole('row').filter({ hasText: 'delta' });
+    const incidents = viewerPage.getByRole('region', { name: 'Incidents' });
+    const rows = incidents.getByRole('row').filter({ hasText: 'delta' });
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
-    expect(await viewerPage.getByRole('row').filter({ hasText: 'bravo' }).count()).toBe(0);
+    expect(await incidents.getByRole('row').filter({ hasText: 'bravo' }).count()).toBe(0);
     await rows.getByRole('link').click();
     // Assess
     await viewerPage.getByRole('heading', { name: 'Level 2' }).waitFor();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../core/protocol/api.ts';
 import { type BmcSim, startBmcSim } from '../relay/peers/bmcSim.ts';
 import {
@@ -14,7 +14,7 @@ import {
 import { makeTestPki } from '../relay/peers/tls.ts';
 import { ensureDebianPackages } from '../support/debianPackages.ts';
 import { startServe } from '../support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Faults at the site, through the whole chain (fencer serve → fencer-relay → real ipmitool →
@@ -98,8 +98,6 @@ beforeAll(async () => {
   );
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('relayfaults'),
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ClusterStore } from '../../core/ledger/clusterStore.ts';
 import { clientsFromConnectionString, storageNames } from '../../core/ledger/storage.ts';
+import { TableDocuments } from '../../core/ledger/table/tableDocuments.ts';
 import type { Incident } from '../../core/protocol/api.ts';
 import { startServe } from '../support/processes.ts';
 import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
@@ -26,7 +27,7 @@ const env = {
   FENCER_SWEEP_MS: '500',
 };
 const ledger = new ClusterStore(
-  clientsFromConnectionString(inject('azurite'), storageNames(prefix)).ledger,
+  new TableDocuments(clientsFromConnectionString(inject('azurite'), storageNames(prefix)).ledger),
 );
 const hosts: Awaited<ReturnType<typeof startServe>>[] = [];
 

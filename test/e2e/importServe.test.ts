@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot, runFencer, startServe } from '../support/processes.ts';
-import { uniquePrefix } from '../support/testCluster.ts';
 
 describe('import-stonith-conf round trip', () => {
   it('imports the LifeKeeper examples and `fencer serve` starts on the result', async () => {
@@ -37,10 +36,7 @@ describe('import-stonith-conf round trip', () => {
     );
     const validated = await runFencer(['config', 'validate', join(out, 'site', 'fencer.yaml')]);
     expect(validated.output).toContain('valid (1 cluster(s), 4 node(s))');
-    const serve = await startServe(['--config', join(out, 'site', 'fencer.yaml')], {
-      AzureWebJobsStorage: inject('azurite'),
-      FENCER_STORAGE_PREFIX: uniquePrefix('import'),
-    });
+    const serve = await startServe(['--config', join(out, 'site', 'fencer.yaml')], {});
     expect(serve.port).toBeGreaterThan(0);
     expect(await serve.stop()).toBe(0);
   });

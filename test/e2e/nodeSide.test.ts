@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages } from '../support/debianPackages.ts';
 import { fencerBin, repoRoot, runFencer, startServe } from '../support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 const run = promisify(execFile);
 const setup = writeTestConfig({
@@ -47,8 +47,6 @@ beforeAll(async () => {
   ensureDebianPackages(['libxml2-utils', 'fence-agents']);
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('nodeside'),
   });
 });
 afterAll(async () => {

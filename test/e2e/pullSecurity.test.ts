@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../../cli/apiClient.ts';
 import { signRequest } from '../../core/auth/signing.ts';
 import { systemClock } from '../../core/clock.ts';
-import type { RelayActionStore } from '../../core/ledger/relayActionStore.ts';
-import { TableRelayActionStore } from '../../core/ledger/relayActionTable.ts';
+import type { RelayActionStore } from '../../core/drivers/relayActions.ts';
+import { LedgerRelayActions } from '../../core/ledger/relayActionStore.ts';
 import { clientsFromConnectionString, storageNames } from '../../core/ledger/storage.ts';
+import { TableDocuments } from '../../core/ledger/table/tableDocuments.ts';
 import { type BmcSim, startBmcSim } from '../relay/peers/bmcSim.ts';
 import {
   type PullRelayProcess,
@@ -72,8 +73,8 @@ beforeAll(async () => {
     FENCER_STORAGE_PREFIX: prefix,
   });
   relay = await startPullRelayProcess({ file: site1.file });
-  mailbox = new TableRelayActionStore(
-    clientsFromConnectionString(inject('azurite'), storageNames(prefix)).ledger,
+  mailbox = new LedgerRelayActions(
+    new TableDocuments(clientsFromConnectionString(inject('azurite'), storageNames(prefix)).ledger),
   );
 });
 

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFencer, startServe } from '../support/processes.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Hole 1 as it happened in a real Pacemaker cluster: pm-b was fenced (off only), a person
@@ -18,8 +18,6 @@ let serve: Awaited<ReturnType<typeof startServe>>;
 beforeAll(async () => {
   serve = await startServe(['--config', setup.file], {
     ...setup.env,
-    AzureWebJobsStorage: inject('azurite'),
-    FENCER_STORAGE_PREFIX: uniquePrefix('reprove'),
   });
 });
 afterAll(async () => {

@@ -2,25 +2,26 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalHost } from '../../cli/localHost.ts';
 import type { Incident } from '../../core/protocol/api.ts';
+import { ledgerKinds } from '../support/ledgers.ts';
 import { writeTestConfig } from '../support/testCluster.ts';
 import { startTestHost } from './localHost.ts';
 
-const setup = writeTestConfig({
-  four: { nodes: { a: {}, b: {}, c: {}, d: { dummy: { offDelayMs: 800 } } } },
-  events: { options: { maxConcurrentFences: 3 }, nodes: { a: {}, b: {}, c: {}, d: {}, e: {} } },
-  retry: {
-    options: { fenceDeadlineSeconds: 6 },
-    nodes: { a: {}, b: {}, c: { dummy: { mode: 'error' } } },
-  },
-});
-let host: LocalHost;
+describe.each(ledgerKinds)('one fence per incident on the %s ledger', (kind) => {
+  const setup = writeTestConfig({
+    four: { nodes: { a: {}, b: {}, c: {}, d: { dummy: { offDelayMs: 800 } } } },
+    events: { options: { maxConcurrentFences: 3 }, nodes: { a: {}, b: {}, c: {}, d: {}, e: {} } },
+    retry: {
+      options: { fenceDeadlineSeconds: 6 },
+      nodes: { a: {}, b: {}, c: { dummy: { mode: 'error' } } },
+    },
+  });
+  let host: LocalHost;
 
-beforeAll(async () => {
-  host = await startTestHost(setup.loaded, 'dedup');
-});
-afterAll(() => host?.stop());
+  beforeAll(async () => {
+    host = await startTestHost(setup.loaded, 'dedup', { ledger: kind });
+  });
+  afterAll(() => host?.stop());
 
-describe('one fence per incident', () => {
   it('20 concurrent reports from 3 reporters about one target → one incident, one power-off', async () => {
     // Prepare
     const reporters = ['a', 'b', 'c'].map((n) => setup.client(host.url, `four/${n}`));

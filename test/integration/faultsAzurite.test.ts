@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type EmbeddedAzurite, startEmbeddedAzurite } from '../../cli/embeddedAzurite.ts';
 import { createHttpHost, listen } from '../../cli/httpHost.ts';
 import { type LocalHost, startLocalHost } from '../../cli/localHost.ts';
 import { signRequest } from '../../core/auth/signing.ts';
@@ -12,9 +11,11 @@ import {
   ensureStorage,
   storageNames,
 } from '../../core/ledger/storage.ts';
+import { tableLedger } from '../../core/ledger/table/tableLedger.ts';
 import { silentLog } from '../../core/log.ts';
 import type { Incident } from '../../core/protocol/api.ts';
 import { createRuntime } from '../../core/runtime.ts';
+import { type EmbeddedAzurite, startEmbeddedAzurite } from '../support/azurite.ts';
 import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
 
 /**
@@ -64,7 +65,8 @@ describe('Azurite restarted between decision and fence', () => {
     const first = await startAzurite();
     const storage = clientsFromConnectionString(first.connectionString, storageNames(prefix));
     await ensureStorage(storage);
-    const runtime = createRuntime({ loaded: setup.loaded, storage, log: silentLog, version: 't' });
+    const ledger = tableLedger(storage, { now: () => Date.now() });
+    const runtime = createRuntime({ loaded: setup.loaded, ledger, log: silentLog, version: 't' });
     const { server } = createHttpHost(runtime);
     const port = await listen(server, 0);
     const report = signedReport(JSON.stringify({ target: 'b', eventId: 'lk-az-1' }));
@@ -85,8 +87,7 @@ describe('Azurite restarted between decision and fence', () => {
       loaded: setup.loaded,
       log: silentLog,
       port: 0,
-      connectionString: second.connectionString,
-      storagePrefix: prefix,
+      ledger: { kind: 'table', connectionString: second.connectionString, storagePrefix: prefix },
       drainMs: 2_000,
     });
     started.push(host);

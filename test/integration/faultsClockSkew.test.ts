@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../cli/apiClient.ts';
 import { type LocalHost, startLocalHost } from '../../cli/localHost.ts';
 import { signRequest } from '../../core/auth/signing.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { silentLog } from '../../core/log.ts';
 import type { ClusterView, Incident } from '../../core/protocol/api.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Reporters whose clocks disagree with the server's: ±301 s is stale or from the future and
@@ -41,8 +41,6 @@ beforeAll(async () => {
     loaded: setup.loaded,
     log: silentLog,
     port: 0,
-    connectionString: inject('azurite'),
-    storagePrefix: uniquePrefix('clockskew'),
     drainMs: 2_000,
     clock: { now: () => base() + serverOffsetMs, sleep: systemClock.sleep },
   });

@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../core/arbiter/arbiter.ts';
 import { decideReport } from '../../core/arbiter/report.ts';
 import type { FenceMessage, FenceQueue } from '../../core/ledger/fenceQueue.ts';
-import {
-  clientsFromConnectionString,
-  ensureStorage,
-  type StorageClients,
-  storageNames,
-} from '../../core/ledger/storage.ts';
 import { silentLog } from '../../core/log.ts';
 import { createRuntime, type Runtime } from '../../core/runtime.ts';
 import { processFenceMessage } from '../../core/worker/fenceWorker.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { openTestLedger, type TestLedger } from '../support/ledgers.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Duplicate deliveries of one fence message (Storage Queues deliver at least once; the sweeper
@@ -24,18 +19,19 @@ const setup = writeTestConfig({
     nodes: { a: {}, b: { dummy: { offDelayMs: 500 } }, c: {}, d: { dummy: { offDelayMs: 500 } } },
   },
 });
-let storage: StorageClients;
+/** Table Storage: the ledger several Functions instances share. */
+let ledger: TestLedger;
 
 beforeAll(async () => {
-  storage = clientsFromConnectionString(inject('azurite'), storageNames(uniquePrefix('dupfence')));
-  await ensureStorage(storage);
+  ledger = await openTestLedger('table', 'dupfence');
 });
+afterAll(() => ledger?.close());
 
 function worker(owner: string): Runtime {
   const queue: FenceQueue = { send: async () => {} };
   return createRuntime({
     loaded: setup.loaded,
-    storage,
+    ledger,
     log: silentLog,
     version: 'test',
     queue,

@@ -2,6 +2,7 @@ import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/fu
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signRequest } from '../../core/auth/signing.ts';
 import { clientsFromConnectionString, storageNames } from '../../core/ledger/storage.ts';
+import { tableLedger } from '../../core/ledger/table/tableLedger.ts';
 import { silentLog } from '../../core/log.ts';
 import type { RelayPollAnswer } from '../../core/protocol/relay.ts';
 import { createRuntime, type Runtime } from '../../core/runtime.ts';
@@ -31,7 +32,8 @@ beforeAll(async () => {
   resetRuntime();
   await getRuntime(); // creates the tables
   const storage = clientsFromConnectionString(inject('azurite'), storageNames(prefix));
-  worker = createRuntime({ loaded: setup.loaded, storage, log: silentLog, version: 't' });
+  const ledger = tableLedger(storage, { now: () => Date.now() });
+  worker = createRuntime({ loaded: setup.loaded, ledger, log: silentLog, version: 't' });
 });
 afterAll(() => {
   process.env = saved;

@@ -1,6 +1,5 @@
-import type { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ArbiterDeps, decide } from '../../core/arbiter/arbiter.ts';
 import { claim, close, failPoisoned } from '../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../core/arbiter/report.ts';
@@ -13,18 +12,17 @@ import {
 import { unfence } from '../../core/arbiter/unfence.ts';
 import { systemClock } from '../../core/clock.ts';
 import { type FencerConfig, fencerConfig } from '../../core/config/schema.ts';
-import { ClusterStore, clusterRowKey } from '../../core/ledger/clusterStore.ts';
 import type { FenceMessage } from '../../core/ledger/fenceQueue.ts';
-import { IncidentStore } from '../../core/ledger/incidentStore.ts';
-import { clientsFromConnectionString, storageNames } from '../../core/ledger/storage.ts';
+import type { ClusterLedger } from '../../core/ledger/ledger.ts';
 import type { IncidentState } from '../../core/protocol/api.ts';
-import { uniquePrefix } from '../support/testCluster.ts';
+import { type LedgerKind, ledgerKinds, openTestLedger } from '../support/ledgers.ts';
 
 /**
- * The arbiter through `decide()` on real Azurite, many clusters at once, with racing workers:
- * the ETag loop and the rules together. Every successful write of a cluster entity is recorded
- * (base ETag → new ETag), so the committed history of each cluster is known exactly, whatever
- * order the promises settle in; every DESIGN.md invariant is checked on every committed state.
+ * The arbiter through `decide()` on each real ledger (Azurite's Table Storage, a SQLite file),
+ * many clusters at once, with racing workers: the ETag loop and the rules together. Every
+ * successful write of a cluster entity is recorded (base ETag → new ETag), so the committed
+ * history of each cluster is known exactly, whatever order the promises settle in; every
+ * DESIGN.md invariant is checked on every committed state.
  */
 const nodeNames = ['a', 'b', 'c', 'd'];
 const clusterCount = 6;
@@ -139,35 +137,17 @@ interface Commit {
   state: ClusterState;
 }
 
-/** The ledger table, recording every successful write of a cluster entity. */
-function recordingTable(table: TableClient, commits: Commit[]): TableClient {
-  return new Proxy(table, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'createEntity' && prop !== 'updateEntity') return value.bind(target);
-      return async (
-        entity: { partitionKey: string; rowKey: string; state?: string },
-        ...rest: unknown[]
-      ) => {
-        const response = await value.call(target, entity, ...rest).catch((err: unknown) => {
-          const status = (err as { statusCode?: number }).statusCode;
-          if (entity.rowKey === clusterRowKey && (status === 409 || status === 412)) lostRaces++;
-          throw err;
-        });
-        if (entity.rowKey === clusterRowKey) {
-          const options = rest[1] as { etag?: string } | undefined;
-          commits.push({
-            cluster: entity.partitionKey,
-            base: prop === 'updateEntity' ? (options?.etag ?? '*') : undefined,
-            etag: (response as { etag?: string }).etag,
-            state: JSON.parse(entity.state ?? '{}') as ClusterState,
-          });
-        }
-        return response;
-      };
+/** The cluster entities, recording every successful write (and counting lost races). */
+function recording(clusters: ClusterLedger, commits: Commit[]): ClusterLedger {
+  return {
+    read: (cluster) => clusters.read(cluster),
+    async write(cluster, state, etag) {
+      const written = await clusters.write(cluster, state, etag);
+      if (written === false) lostRaces++;
+      else commits.push({ cluster, base: etag, etag: written, state: structuredClone(state) });
+      return written;
     },
-  });
+  };
 }
 
 /** Orders one cluster's commits by their ETag chain; a fork or a gap is a lost update. */
@@ -235,19 +215,16 @@ function checkHistory(
   }
 }
 
-async function runScenario(options: ClusterOptions[], plan: Action[][]) {
+async function runScenario(kind: LedgerKind, options: ClusterOptions[], plan: Action[][]) {
   const config = configFor(options);
   const commits: Commit[] = [];
-  const names = storageNames(uniquePrefix('fuzzarb'));
-  const storage = clientsFromConnectionString(inject('azurite'), names);
-  await storage.ledger.createTable();
-  const table = recordingTable(storage.ledger, commits);
+  const ledger = await openTestLedger(kind, 'fuzzarb', { tablesOnly: true });
   let now = Date.UTC(2026, 6, 1);
   const sent: FenceMessage[] = [];
   const deps: ArbiterDeps = {
     config,
-    clusters: new ClusterStore(table),
-    incidents: new IncidentStore(table),
+    clusters: recording(ledger.clusters, commits),
+    incidents: ledger.incidents,
     queue: { send: async (message, delayMs = 0) => void (delayMs === 0 && sent.push(message)) },
     clock: { now: () => now, sleep: systemClock.sleep },
   };
@@ -293,50 +270,61 @@ async function runScenario(options: ClusterOptions[], plan: Action[][]) {
     }
   };
   await Promise.all(plan.map((lane, i) => run(lane, `worker-${i}`)));
-  return { commits, verified, answered, sent, deps };
+  return { commits, verified, answered, sent, deps, ledger };
 }
 
-describe('the arbiter on Azurite under racing reports, outcomes and unfences', () => {
-  it('keeps every invariant in every committed state of every cluster', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(clusterOptions, { minLength: clusterCount, maxLength: clusterCount }),
-        lanes,
-        async (options, plan) => {
-          // Act
-          const { commits, verified, answered, sent, deps } = await runScenario(options, plan);
+describe.each(ledgerKinds)(
+  'the arbiter on the %s ledger under racing reports, outcomes and unfences',
+  (kind) => {
+    it('keeps every invariant in every committed state of every cluster', async () => {
+      lostRaces = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(clusterOptions, { minLength: clusterCount, maxLength: clusterCount }),
+          lanes,
+          async (options, plan) => {
+            // Act
+            const { commits, verified, answered, sent, deps, ledger } = await runScenario(
+              kind,
+              options,
+              plan,
+            );
 
-          // Assess: one linear history per cluster (the ETag loop), and the rules held in it.
-          const committed = new Map<string, Set<string>>();
-          for (const [c, o] of options.entries()) {
-            const mine = commits.filter((m) => m.cluster === `c${c}`);
-            const states = chainOf(mine);
-            checkHistory(o, states, verified);
-            const ids = new Set(states.flatMap((s) => s.incidents.map((r) => r.id)));
-            committed.set(`c${c}`, ids);
-            // Every fence that started was announced to the workers.
-            const started = states.flatMap((s) => s.incidents.filter((r) => r.state === 'fencing'));
-            for (const record of started)
-              expect(sent.some((m) => m.cluster === `c${c}` && m.incidentId === record.id)).toBe(
-                true,
+            // Assess: one linear history per cluster (the ETag loop), and the rules held in it.
+            const committed = new Map<string, Set<string>>();
+            for (const [c, o] of options.entries()) {
+              const mine = commits.filter((m) => m.cluster === `c${c}`);
+              const states = chainOf(mine);
+              checkHistory(o, states, verified);
+              const ids = new Set(states.flatMap((s) => s.incidents.map((r) => r.id)));
+              committed.set(`c${c}`, ids);
+              // Every fence that started was announced to the workers.
+              const started = states.flatMap((s) =>
+                s.incidents.filter((r) => r.state === 'fencing'),
               );
-            // The projections end where the cluster entity is (the revision guard under races).
-            const last = states.at(-1);
-            for (const record of last?.incidents ?? []) {
-              const stored = await deps.incidents.get(`c${c}`, record.id);
-              expect(stored?.state).toBe(record.state);
+              for (const record of started)
+                expect(sent.some((m) => m.cluster === `c${c}` && m.incidentId === record.id)).toBe(
+                  true,
+                );
+              // The projections end where the cluster entity is (the revision guard under races).
+              const last = states.at(-1);
+              for (const record of last?.incidents ?? []) {
+                const stored = await deps.incidents.get(`c${c}`, record.id);
+                expect(stored?.state).toBe(record.state);
+              }
             }
-          }
-          // 6: nothing answered or announced that was not committed.
-          for (const a of answered) expect(committed.get(a.cluster)?.has(a.incidentId)).toBe(true);
-          for (const m of sent) expect(committed.get(m.cluster)?.has(m.incidentId)).toBe(true);
-        },
-      ),
-      // Racing runs do not replay the same interleaving, so shrinking would chase ghosts: the
-      // first counterexample is reported as found. A run that hangs fails after 8 s.
-      { numRuns: 80, timeout: 8_000, endOnFailure: true },
-    );
-    expect(lostRaces).toBeGreaterThan(0);
-    // 80 racing runs against Azurite: about 10-15 s alone on 2 cores, more beside other suites.
-  }, 180_000);
-});
+            // 6: nothing answered or announced that was not committed.
+            for (const a of answered)
+              expect(committed.get(a.cluster)?.has(a.incidentId)).toBe(true);
+            for (const m of sent) expect(committed.get(m.cluster)?.has(m.incidentId)).toBe(true);
+            await ledger.close();
+          },
+        ),
+        // Racing runs do not replay the same interleaving, so shrinking would chase ghosts: the
+        // first counterexample is reported as found. A run that hangs fails after 8 s.
+        { numRuns: 80, timeout: 8_000, endOnFailure: true },
+      );
+      expect(lostRaces).toBeGreaterThan(0);
+    }, 180_000);
+  },
+);

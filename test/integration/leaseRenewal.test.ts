@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../core/arbiter/arbiter.ts';
 import { decideReport } from '../../core/arbiter/report.ts';
 import type { ClusterState } from '../../core/arbiter/state.ts';
 import { ClusterStore } from '../../core/ledger/clusterStore.ts';
 import type { FenceMessage, FenceQueue } from '../../core/ledger/fenceQueue.ts';
-import {
-  clientsFromConnectionString,
-  ensureStorage,
-  type StorageClients,
-  storageNames,
-} from '../../core/ledger/storage.ts';
 import { silentLog } from '../../core/log.ts';
 import { createRuntime, type Runtime } from '../../core/runtime.ts';
 import { processFenceMessage } from '../../core/worker/fenceWorker.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { openTestLedger, type TestLedger } from '../support/ledgers.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 /**
  * Hole 5: one failed lease renewal ended the keep-alive loop; the lease expired while the
@@ -29,12 +24,12 @@ const setup = writeTestConfig({
   },
 });
 const leaseMs = 3_000;
-let storage: StorageClients;
+let ledger: TestLedger;
 
 beforeAll(async () => {
-  storage = clientsFromConnectionString(inject('azurite'), storageNames(uniquePrefix('lease')));
-  await ensureStorage(storage);
+  ledger = await openTestLedger('table', 'lease');
 });
+afterAll(() => ledger?.close());
 
 /** A cluster entity whose writes fail on demand (a storage outage as the worker sees it). */
 class FlakyClusterStore extends ClusterStore {
@@ -52,14 +47,14 @@ function worker(owner: string): Runtime & { clusters: FlakyClusterStore } {
   const queue: FenceQueue = { send: async () => {} };
   const runtime = createRuntime({
     loaded: setup.loaded,
-    storage,
+    ledger,
     log: silentLog,
     version: 'test',
     queue,
     owner,
     leaseMs,
   });
-  return Object.assign(runtime, { clusters: new FlakyClusterStore(storage.ledger) });
+  return Object.assign(runtime, { clusters: new FlakyClusterStore(ledger.documents) });
 }
 
 async function accepted(target: string): Promise<FenceMessage> {

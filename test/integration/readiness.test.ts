@@ -25,6 +25,13 @@ const setup = writeTestConfig({
     },
   },
   revive: { options: { readinessIntervalSeconds: 30 }, nodes: { a: {}, b: {} } },
+  hung: {
+    options: { readinessIntervalSeconds: 30, levelTimeoutSeconds: 2 },
+    nodes: {
+      a: {},
+      b: { levels: [[dummy('hung', 'bmc', 'ignore')], [dummy('hung', 'pdu')]] },
+    },
+  },
 });
 let host: LocalHost;
 
@@ -100,5 +107,25 @@ describe('readiness', () => {
     const incident = (await a.request('GET', `/v1/clusters/revive/incidents/${id}`))
       .body as Incident;
     expect(incident.attempts.at(-1)).toMatchObject({ driver: 'readiness', outcome: 'on' });
+  });
+
+  it('a hung level-1 device that still reads on does not bring back a node another level fenced', async () => {
+    const a = setup.client(host.url, 'hung/a');
+    const answer = await a.request('POST', '/v1/clusters/hung/reports', { target: 'b' });
+    const id = (answer.body as Incident).incidentId;
+    const done = (await a.request('GET', `/v1/clusters/hung/incidents/${id}?waitSeconds=30`))
+      .body as Incident;
+    expect(done.attempts.map((x) => [x.level, x.outcome])).toEqual([
+      [1, 'timeout'],
+      [2, 'off'],
+    ]);
+    // Readiness re-checks b at once after its fence; level 1 reads on (it never turns off).
+    const view = await until(
+      () => readiness('hung'),
+      (v) => (v.nodes[1]?.levels[0]?.devices[0]?.checkedAt ?? '') > done.updatedAt,
+    );
+    expect(view.nodes[1]?.levels[0]?.devices[0]?.powerState).toBe('on');
+    const cluster = (await viewer().request('GET', '/v1/clusters/hung')).body as ClusterView;
+    expect(cluster.nodes.find((n) => n.name === 'b')?.state).toBe('fenced');
   });
 });

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../cli/doctor.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import type { RelayMailbox } from '../../core/drivers/relayMailbox.ts';
-import {
-  clientsFromConnectionString,
-  ensureStorage,
-  storageNames,
-} from '../../core/ledger/storage.ts';
 import { silentLog } from '../../core/log.ts';
 import { checkDevice, configuredDevices } from '../../core/readiness/deviceChecks.ts';
 import { runReadinessTick } from '../../core/readiness/tick.ts';
 import { createRuntime, type Runtime } from '../../core/runtime.ts';
+import { openTestLedger, type TestLedger } from '../support/ledgers.ts';
 import { answerTo, verifyPulled, writePullTestConfig } from '../support/pullSetup.ts';
-import { uniquePrefix } from '../support/testCluster.ts';
 
 /**
  * A pull relay's fence path in readiness and `fencer doctor` (issue 17): `failing` while the
@@ -26,15 +21,17 @@ const clock: Clock = { now: () => Date.now() + skewMs, sleep: systemClock.sleep 
 let runtime: Runtime;
 const stop = new AbortController();
 
+let ledger: TestLedger;
+
 beforeAll(async () => {
-  const storage = clientsFromConnectionString(
-    inject('azurite'),
-    storageNames(uniquePrefix('pullready')),
-  );
-  await ensureStorage(storage);
-  runtime = createRuntime({ loaded: setup.loaded, storage, log: silentLog, version: 't', clock });
+  ledger = await openTestLedger('sqlite', 'pullready', { now: () => clock.now() });
+  runtime = createRuntime({ loaded: setup.loaded, ledger, log: silentLog, version: 't', clock });
 });
-afterAll(() => stop.abort());
+afterAll(async () => {
+  stop.abort();
+  await new Promise((r) => setTimeout(r, 400));
+  await ledger?.close();
+});
 
 /** Stands in for fencer-relay at site1: answers every status with `on`, until the suite ends. */
 async function respond(mailbox: RelayMailbox): Promise<void> {

@@ -1,20 +1,15 @@
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../core/arbiter/arbiter.ts';
 import { claim } from '../../core/arbiter/lifecycle.ts';
 import { decideReport } from '../../core/arbiter/report.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { FenceMessage, FenceQueue } from '../../core/ledger/fenceQueue.ts';
 import { incidentRowKey } from '../../core/ledger/ids.ts';
-import {
-  clientsFromConnectionString,
-  ensureStorage,
-  type StorageClients,
-  storageNames,
-} from '../../core/ledger/storage.ts';
 import { silentLog } from '../../core/log.ts';
 import { createRuntime, type Runtime } from '../../core/runtime.ts';
 import { sweep } from '../../core/worker/sweeper.ts';
-import { uniquePrefix, writeTestConfig } from '../support/testCluster.ts';
+import { openTestLedger, type TestLedger } from '../support/ledgers.ts';
+import { writeTestConfig } from '../support/testCluster.ts';
 
 const setup = writeTestConfig({
   sw: { options: { maxConcurrentFences: 3 }, nodes: { a: {}, b: {}, c: {}, d: {}, e: {} } },
@@ -23,20 +18,20 @@ let now = Date.UTC(2026, 5, 1);
 const sent: FenceMessage[] = [];
 const queue: FenceQueue = { send: async (message) => void sent.push(message) };
 let runtime: Runtime;
-let storage: StorageClients;
+let ledger: TestLedger;
 
 beforeAll(async () => {
-  storage = clientsFromConnectionString(inject('azurite'), storageNames(uniquePrefix('sweeper')));
-  await ensureStorage(storage);
+  ledger = await openTestLedger('table', 'sweeper');
   runtime = createRuntime({
     loaded: setup.loaded,
-    storage,
+    ledger,
     log: silentLog,
     version: 'test',
     queue,
     clock: { now: () => now, sleep: systemClock.sleep },
   });
 });
+afterAll(() => ledger?.close());
 
 describe('sweeper', () => {
   it('re-sends a fence whose message was lost (a crash between decision and enqueue)', async () => {
@@ -73,7 +68,7 @@ describe('sweeper', () => {
       decideReport(state, { reporter: 'd', target: 'e' }, ctx),
     );
     const id = outcome.kind === 'accepted' ? outcome.incidentId : '';
-    await storage.ledger.deleteEntity('sw', incidentRowKey(id));
+    if (ledger.kind === 'table') await ledger.storage.ledger.deleteEntity('sw', incidentRowKey(id));
     expect(await runtime.incidents.get('sw', id)).toBeUndefined();
     await sweep(runtime);
     expect(await runtime.incidents.get('sw', id)).toMatchObject({

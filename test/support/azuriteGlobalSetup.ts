@@ -1,6 +1,6 @@
 import 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedAzurite } from '../../cli/embeddedAzurite.ts';
+import { startEmbeddedAzurite } from './azurite.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -16,11 +16,14 @@ export function spawnFencer(
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd = repoRoot,
+  /** In a process group of its own (its pid is the group id): a test can kill the whole group. */
+  detached = false,
 ): Spawned {
   const child = spawn(process.execPath, [fencerBin, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -46,23 +49,30 @@ export async function runFencer(
   return { code, output: run.output() };
 }
 
-/** Starts `fencer serve` and waits for its `listening on` line. Stop it with `stop()` or kill it. */
+/**
+ * Starts `fencer serve` (`--port 0` unless `args` has a `--listen`) and waits for its
+ * `listening on URL` line. Stop it with `stop()` or kill it.
+ */
 export async function startServe(
   args: string[],
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
+  options: { detached?: boolean } = {},
 ) {
-  const run = spawnFencer(['serve', '--port', '0', ...args], env);
+  const listen = args.includes('--listen') ? [] : ['--port', '0'];
+  const run = spawnFencer(['serve', ...listen, ...args], env, repoRoot, options.detached);
+  let base = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`fencer serve did not start:\n${run.output()}`)),
       timeoutMs,
     );
     const check = () => {
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output());
+      const match = /listening on (https?:\/\/(?:\[[^\]]+\]|[^\s:]+):(\d+))/.exec(run.output());
       if (match) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        base = match[1] ?? '';
+        resolve(Number(match[2]));
       }
     };
     run.child.stdout?.on('data', check);
@@ -71,7 +81,7 @@ export async function startServe(
   return {
     ...run,
     port,
-    url: `http://127.0.0.1:${port}/api`,
+    url: `${base}/api`,
     async stop(): Promise<number | string> {
       run.child.kill('SIGTERM');
       return run.exited;

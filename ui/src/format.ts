@@ -21,3 +21,23 @@ export function formatDuration(ms: number): string {
 export function durationBetween(startIso: string, endIso: string): number {
   return Date.parse(endIso) - Date.parse(startIso);
 }
+
+/** How long something has lasted, coarse enough to read at a glance: `40 s`, `5 min`, `3 h 5 min`, `2 d 4 h`. */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** `14:02:03` when it is today (the operator's day), the full `formatTime` otherwise. */
+export function formatTimeShort(iso: string, nowMs: number): string {
+  const full = formatTime(iso);
+  return full.slice(0, 10) === formatTime(new Date(nowMs).toISOString()).slice(0, 10)
+    ? full.slice(11)
+    : full;
+}

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedAzurite } from '../../../cli/embeddedAzurite.ts';
+import { startEmbeddedAzurite } from '../../support/azurite.ts';
 
 /**
  * Azurite with OAuth on (`--oauth basic`): it refuses requests without a bearer token whose

@@ -113,4 +113,11 @@ describe('which devices a tick checks', () => {
     expect(pickDue([d], [checked('n', 1_000)], 300_999, 300_000, 5_000)).toEqual([]);
     expect(pickDue([d], [checked('n', 1_000)], 301_000, 300_000, 5_000)).toEqual([d]);
   });
+
+  it('a device whose node changed state since its last check is due at once', () => {
+    const d = device('n', 'local');
+    const records = [checked('n', 1_000)];
+    expect(pickDue([d], records, 5_000, 300_000, 5_000, () => 2_000)).toEqual([d]);
+    expect(pickDue([d], records, 5_000, 300_000, 5_000, () => 500)).toEqual([]);
+  });
 });

@@ -1,23 +1,16 @@
-// A state is always shown as its word; the colour (styles.css, `tone-*`) only repeats it.
-const tones = new Map<string, string>([
-  // node states
-  ['member', 'good'],
-  ['suspected', 'warn'],
-  ['fencing', 'busy'],
-  ['fenced', 'down'],
-  ['failed', 'bad'],
-  // incident states
-  ['pending', 'warn'],
-  ['refused', 'muted'],
-  // attempt outcomes: `off` is a fence's only success, `on` a reboot's power-on
-  ['off', 'good'],
-  ['on', 'good'],
-  ['timeout', 'bad'],
-  ['error', 'bad'],
-  ['unknown', 'bad'],
-  ['aborted', 'muted'],
-]);
+import { toneOf } from '../tones.ts';
 
-export function Badge({ word }: { word: string }) {
-  return <span class={`badge tone-${tones.get(word) ?? 'muted'}`}>{word}</span>;
+/**
+ * `kind` sets the shape: readiness words are square-cornered, states round. A readiness badge
+ * says what it is on hover; screen readers get the word "readiness" from the node list.
+ */
+export function Badge({ word, kind = 'state' }: { word: string; kind?: 'state' | 'readiness' }) {
+  return (
+    <span
+      class={`badge badge-${kind} tone-${toneOf(word)}`}
+      title={kind === 'readiness' ? `readiness: ${word}` : undefined}
+    >
+      {word}
+    </span>
+  );
 }

@@ -1,11 +1,13 @@
 // Types only from core: a value import would pull zod into the page.
 import type { ClusterView, Incident, IncidentState } from '../../../core/protocol/api.ts';
+import type { ReadinessView } from '../../../core/protocol/readiness.ts';
 import { type Api, seg } from '../api/client.ts';
 import { durationBetween, formatDuration, formatTime } from '../format.ts';
 import { hrefOf } from '../route.ts';
 import { usePoll } from '../usePoll.ts';
 import { Badge } from './badge.tsx';
 import { NodeList } from './nodeList.tsx';
+import { ReadinessPanel } from './readiness.tsx';
 import { Freshness } from './status.tsx';
 
 const incidentStates = ['pending', 'fencing', 'fenced', 'failed', 'refused'] as const;
@@ -18,7 +20,10 @@ void everyState;
 // The API's maximum page; filtering happens here, over the newest ones.
 const limit = 200;
 
-/** A cluster's nodes, and its incidents newest first, filtered by state and by node. */
+/**
+ * A cluster's nodes, the readiness of each device behind them, and its incidents newest first,
+ * filtered by state and by node.
+ */
 export function Incidents(props: {
   api: Api;
   admin: boolean;
@@ -38,6 +43,13 @@ export function Incidents(props: {
     },
     `incidents:${cluster}`,
     3000,
+  );
+  // Readiness changes only when a check runs (the local host looks every 5 s, Azure every
+  // 30 s), so its own slower poll; a failing readiness read does not hold up the incidents.
+  const readiness = usePoll(
+    () => api.get<ReadinessView>(`/v1/clusters/${seg(cluster)}/readiness`),
+    `readiness:${cluster}`,
+    5000,
   );
   const nodes = polled.data?.view.nodes ?? [];
   const shown = (polled.data?.incidents ?? []).filter(
@@ -72,8 +84,9 @@ export function Incidents(props: {
           onUnfence={(node) => props.onUnfence(cluster, node)}
         />
       </section>
-      <section class="card">
-        <h2>Incidents</h2>
+      <ReadinessPanel polled={readiness} />
+      <section class="card" aria-labelledby="incidents-title">
+        <h2 id="incidents-title">Incidents</h2>
         <div class="filters">
           <label>
             State

@@ -5,16 +5,18 @@ import { Badge } from './badge.tsx';
 export type NodeView = ClusterView['nodes'][number];
 
 /** Unfence makes sense for these; `fencing` is refused by the API (409 in-flight) anyway. */
-const unfenceable = new Set(['fenced', 'failed', 'suspected']);
+const canUnfence = new Set(['fenced', 'failed', 'suspected']);
 
 /**
- * Every node of a cluster with its state word. Readiness plugs in here: a `<NodeReadiness>`
- * next to the state badge, fed by `GET /v1/clusters/{cluster}/readiness` (DESIGN "Readiness").
+ * Every node of a cluster with its state word and its readiness word (both come with the
+ * cluster reads). The devices behind a readiness are in the cluster view's readiness panel:
+ * with `linkReadiness` (the overview) the readiness word leads there.
  */
 export function NodeList(props: {
   cluster: string;
   nodes: NodeView[];
   admin: boolean;
+  linkReadiness?: boolean;
   onUnfence(node: string): void;
 }) {
   return (
@@ -23,6 +25,17 @@ export function NodeList(props: {
         <li class={`node node-${node.state}`} key={node.name}>
           <span class="node-name">{node.name}</span>
           <Badge word={node.state} />
+          {props.linkReadiness ? (
+            <a class="readiness-link" href={hrefOf({ view: 'incidents', cluster: props.cluster })}>
+              <span class="visually-hidden">readiness of {node.name}: </span>
+              <Badge word={node.readiness} kind="readiness" />
+            </a>
+          ) : (
+            <>
+              <span class="visually-hidden">readiness</span>
+              <Badge word={node.readiness} kind="readiness" />
+            </>
+          )}
           {node.incidentId && (
             <a
               class="node-incident"
@@ -35,7 +48,7 @@ export function NodeList(props: {
               incident<span class="visually-hidden"> of {node.name}</span>
             </a>
           )}
-          {props.admin && unfenceable.has(node.state) && (
+          {props.admin && canUnfence.has(node.state) && (
             <button type="button" class="unfence" onClick={() => props.onUnfence(node.name)}>
               Unfence
             </button>

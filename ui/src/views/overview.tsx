@@ -5,7 +5,7 @@ import { usePoll } from '../usePoll.ts';
 import { NodeList } from './nodeList.tsx';
 import { Freshness } from './status.tsx';
 
-/** Every cluster and each node's state, live (`GET /v1/clusters` every 2 s). */
+/** Every cluster and each node's state and readiness, live (`GET /v1/clusters` every 2 s). */
 export function Overview(props: {
   api: Api;
   admin: boolean;
@@ -36,6 +36,7 @@ export function Overview(props: {
             cluster={cluster.cluster}
             nodes={cluster.nodes}
             admin={props.admin}
+            linkReadiness
             onUnfence={(node) => props.onUnfence(cluster.cluster, node)}
           />
         </section>
@@ -44,11 +45,16 @@ export function Overview(props: {
   );
 }
 
-/** `3 nodes: 2 member, 1 fenced` */
+/** `3 nodes: 2 member, 1 fenced; 2 ready, 1 unfenceable` */
 function summary(cluster: ClusterView): string {
-  const counts = new Map<string, number>();
-  for (const node of cluster.nodes) counts.set(node.state, (counts.get(node.state) ?? 0) + 1);
-  const parts = [...counts].map(([state, n]) => `${n} ${state}`);
+  const tally = (words: string[]) => {
+    const counts = new Map<string, number>();
+    for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+    return [...counts].map(([word, n]) => `${n} ${word}`).join(', ');
+  };
   const total = cluster.nodes.length;
-  return `${total} node${total === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  if (total === 0) return 'no nodes';
+  const states = tally(cluster.nodes.map((n) => n.state));
+  const readiness = tally(cluster.nodes.map((n) => n.readiness));
+  return `${total} node${total === 1 ? '' : 's'}: ${states}; ${readiness}`;
 }

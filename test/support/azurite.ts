@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './freePort.ts';
+import { freePort } from './ports.ts';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 const account = 'devstoreaccount1';
@@ -32,7 +31,8 @@ export function azuriteConnectionString(
 
 /**
  * Starts Azurite (queue + table) on free loopback ports, in memory or persistent under
- * `dataDir`. It runs under a watchdog that stops it gracefully when this process dies.
+ * `dataDir`: the Table Storage peer of the tests and the bench (the product starts no
+ * emulator). It runs under a watchdog that stops it gracefully when this process dies.
  */
 export async function startEmbeddedAzurite(
   options: {
@@ -49,7 +49,6 @@ export async function startEmbeddedAzurite(
   args.push('--tableHost', '127.0.0.1', '--tablePort', String(tablePort));
   if (options.dataDir) {
     await mkdir(options.dataDir, { recursive: true });
-    await waitForPrevious(options.dataDir);
     args.push('--location', options.dataDir);
   } else {
     args.push('--inMemoryPersistence');
@@ -57,40 +56,13 @@ export async function startEmbeddedAzurite(
   args.push(...(options.extraArgs ?? []));
   const watchdog = fileURLToPath(new URL('./azuriteWatchdog.cjs', import.meta.url));
   const child = spawn(process.execPath, [watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const pidFile = options.dataDir ? join(options.dataDir, pidFileName) : undefined;
-  if (pidFile && child.pid) await writeFile(pidFile, String(child.pid));
   await waitUntilListening(child, options.timeoutMs ?? 30_000);
   return {
     connectionString: azuriteConnectionString(queuePort, tablePort),
     pid: child.pid ?? -1,
     ports: { queue: queuePort, table: tablePort },
-    stop: async () => {
-      await stopChild(child);
-      if (pidFile) await rm(pidFile, { force: true });
-    },
+    stop: () => stopChild(child),
   };
-}
-
-const pidFileName = 'azurite.pid';
-
-/**
- * After a crash of the host, its Azurite is still saving the database (its watchdog saw
- * stdin close). Loading the files before that ends would lose what the crash left: wait.
- */
-async function waitForPrevious(dataDir: string): Promise<void> {
-  const pid = Number(await readFile(join(dataDir, pidFileName), 'utf8').catch(() => ''));
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (let waited = 0; alive() && waited < 10_000; waited += 100)
-    await new Promise((r) => setTimeout(r, 100));
-  if (alive()) process.kill(pid, 'SIGKILL');
 }
 
 function waitUntilListening(child: ChildProcess, timeoutMs: number): Promise<void> {
