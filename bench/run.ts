@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/processes.ts';
@@ -136,10 +136,8 @@ out(
 finish({ dummy, ipmi, ratios, cold, relay });
 
 function finish(sections: Record<string, unknown>) {
-  const report = {
+  const run = {
     startedAt: started.toISOString(),
-    quick,
-    only,
     machine: {
       cpus: cpus().length,
       model: cpus()[0]?.model,
@@ -147,16 +145,31 @@ function finish(sections: Record<string, unknown>) {
       node: process.version,
       loadAtEnd: loadavg(),
     },
-    hook,
-    decision,
-    startup,
-    pull,
-    ...sections,
   };
+  const measured = Object.fromEntries(
+    Object.entries({
+      hook,
+      decision: decision.length ? decision : undefined,
+      startup,
+      pull,
+      ...sections,
+    })
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, { ...run, result: value }]),
+  );
+  // A full run's sections replace those in latest.json one by one (`--only` keeps the others);
+  // a quick run goes to quick.json (not committed), so it never stands for a measurement.
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const file = join(dir, quick ? 'quick.json' : 'latest.json');
+  let kept: Record<string, unknown> = {};
+  try {
+    kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first run
+  }
+  writeFileSync(file, `${JSON.stringify({ ...kept, ...measured }, null, 2)}\n`);
   out(
-    `\nwrote bench/results/latest.json (${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
+    `\nwrote bench/results/${quick ? 'quick' : 'latest'}.json (${Math.round((Date.now() - started.getTime()) / 1000)} s)`,
   );
 }

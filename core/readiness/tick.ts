@@ -1,4 +1,4 @@
-import { type ArbiterDeps, decide } from '../arbiter/arbiter.ts';
+import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import { type ClusterState, nodeRecord, nodeState } from '../arbiter/state.ts';
 import type { DriverSource } from '../drivers/driverCache.ts';
 import type { IncidentLedger } from '../ledger/ledger.ts';

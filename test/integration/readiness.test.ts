@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalHost } from '../../cli/localHost.ts';
 import type { ClusterView, Incident } from '../../core/protocol/api.ts';
 import type { ReadinessView } from '../../core/protocol/readiness.ts';
+import { ledgerKinds } from '../support/ledgers.ts';
 import { writeTestConfig } from '../support/testCluster.ts';
 import { startTestHost } from './localHost.ts';
 
@@ -13,32 +14,29 @@ import { startTestHost } from './localHost.ts';
 const dummy = (cluster: string, file: string, mode?: string) => ({
   dummy: { statusFile: `state/${cluster}/${file}.json`, ...(mode ? { mode } : {}) },
 });
-const setup = writeTestConfig({
-  paths: {
-    options: { readinessIntervalSeconds: 30 },
-    nodes: {
-      good: {},
-      second: { levels: [[dummy('paths', 'second-l1', 'error')], [dummy('paths', 'second-l2')]] },
-      none: {
-        levels: [[dummy('paths', 'none-l1', 'error')], [dummy('paths', 'none-l2', 'unknown')]],
+const config = () =>
+  writeTestConfig({
+    paths: {
+      options: { readinessIntervalSeconds: 30 },
+      nodes: {
+        good: {},
+        second: { levels: [[dummy('paths', 'second-l1', 'error')], [dummy('paths', 'second-l2')]] },
+        none: {
+          levels: [[dummy('paths', 'none-l1', 'error')], [dummy('paths', 'none-l2', 'unknown')]],
+        },
       },
     },
-  },
-  revive: { options: { readinessIntervalSeconds: 30 }, nodes: { a: {}, b: {} } },
-  hung: {
-    options: { readinessIntervalSeconds: 30, levelTimeoutSeconds: 2 },
-    nodes: {
-      a: {},
-      b: { levels: [[dummy('hung', 'bmc', 'ignore')], [dummy('hung', 'pdu')]] },
+    revive: { options: { readinessIntervalSeconds: 30 }, nodes: { a: {}, b: {} } },
+    hung: {
+      options: { readinessIntervalSeconds: 30, levelTimeoutSeconds: 2 },
+      nodes: {
+        a: {},
+        b: { levels: [[dummy('hung', 'bmc', 'ignore')], [dummy('hung', 'pdu')]] },
+      },
     },
-  },
-});
+  });
+let setup: ReturnType<typeof config>;
 let host: LocalHost;
-
-beforeAll(async () => {
-  host = await startTestHost(setup.loaded, 'readiness', { readinessTickMs: 250 });
-});
-afterAll(() => host?.stop());
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const started = Date.now();
@@ -53,7 +51,13 @@ const viewer = () => setup.client(host.url, 'admin/ops');
 const readiness = async (cluster: string) =>
   (await viewer().request('GET', `/v1/clusters/${cluster}/readiness`)).body as ReadinessView;
 
-describe('readiness', () => {
+describe.each(ledgerKinds)('readiness on the %s ledger', (ledger) => {
+  beforeAll(async () => {
+    setup = config();
+    host = await startTestHost(setup.loaded, 'readiness', { readinessTickMs: 250, ledger });
+  });
+  afterAll(() => host?.stop());
+
   it('ready, degraded and unfenceable within one interval, and no power call from a check', async () => {
     const view = await until(
       () => readiness('paths'),
