@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadinessView } from '../../core/protocol/readiness.ts';
 import { runFencer, startServe } from '../support/processes.ts';
 import { writeTestConfig } from '../support/testCluster.ts';
 
@@ -46,12 +47,29 @@ function report(reporter: string, target: string) {
   ]);
 }
 
+/** Waits until a readiness check after `since` has read the node's device `off`. */
+async function readinessReadOff(node: string, since: number) {
+  const admin = setup.client(serve.url, 'admin/ops');
+  for (const end = Date.now() + 20_000; Date.now() < end; ) {
+    const answer = await admin.request('GET', '/v1/clusters/pm/readiness');
+    const view = answer.body as ReadinessView;
+    const device = view.nodes.find((n) => n.name === node)?.levels[0]?.devices[0];
+    const checkedAt = device?.checkedAt ? Date.parse(device.checkedAt) : 0;
+    if (device?.powerState === 'off' && checkedAt >= since) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no readiness check read ${node} off`);
+}
+
 describe('a node fenced long ago is re-proven', () => {
   it('powered on by hand, it is fenced again, and fencer report exits 0 only after that', async () => {
     // Prepare: pm-b fenced (off only), then powered on at its BMC by a person.
     const first = await report('pm-a', 'pm-b');
     expect(first.code).toBe(0);
     expect(power()).toMatchObject({ power: 'off', powerOffCalls: 1 });
+    // The readiness check right after a fence reads it off; the person powers it on later,
+    // between two checks (one read `on` would make it a member again, DESIGN "Node side").
+    await readinessReadOff('pm-b', Date.now() - 1000);
     writeFileSync(
       setup.statusFile('pm', 'pm-b'),
       `${JSON.stringify({ ...power(), power: 'on' })}\n`,
