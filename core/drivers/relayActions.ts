@@ -10,8 +10,10 @@
  *              a claim the relay never received (answer lost) is handed out again after that
  *   answer     the relay posts its result: the first answer is kept, repeats change nothing
  *   withdraw   the driver stopped waiting (it has the answer, or its time is up, or the level
- *              ended): the action is gone, so a relay that comes back later never acts on it
- *   expiresAt  the same without the driver (its process died): never handed out past it; swept
+ *              ended): never handed out again, so a relay that comes back later never acts on
+ *              it; the row stays until it expires, so the relay's repeat or late answer to an
+ *              action it was issued is still known (204, changes nothing)
+ *   expiresAt  never handed out past it, driver or not (its process may have died); swept
  */
 
 /** One action as Fencer signed it for `POST /v1/actions` (push-mode headers, exact body). */
@@ -38,7 +40,7 @@ export interface RelayActionResult {
 
 /** What the driver sees while it waits. */
 export interface RelayActionState {
-  state: 'pending' | 'answered';
+  state: 'pending' | 'answered' | 'withdrawn';
   /** How many polls claimed it (0: no relay has taken it yet). */
   deliveries: number;
   result?: RelayActionResult;
@@ -51,7 +53,8 @@ export interface TakeResult {
   latestPoll?: string;
 }
 
-export type AnswerOutcome = 'stored' | 'duplicate' | 'unknown';
+/** `late`: the driver had stopped waiting (withdrawn); the answer changes nothing. */
+export type AnswerOutcome = 'stored' | 'duplicate' | 'late' | 'unknown';
 
 export interface RelayActionStore {
   /** Stores an action. False when the requestId exists (kept as it was). */
@@ -62,7 +65,7 @@ export interface RelayActionStore {
    * one action.
    */
   take(relay: string, now: number, visibilityMs: number, limit: number): Promise<TakeResult>;
-  /** Records an answer. `unknown`: no such action was issued to this relay (or it is gone). */
+  /** Records an answer. `unknown`: no such action was issued to this relay (or it expired). */
   answer(
     relay: string,
     requestId: string,
@@ -71,7 +74,7 @@ export interface RelayActionStore {
   ): Promise<AnswerOutcome>;
   /** The action's state, or undefined when it is not (or no longer) stored. */
   get(relay: string, requestId: string): Promise<RelayActionState | undefined>;
-  /** The driver stopped waiting: the action is gone (never handed out, answered or not). */
+  /** The driver stopped waiting: the action is never handed out again (kept until it expires). */
   withdraw(relay: string, requestId: string): Promise<void>;
   /** Records a poll (the newest poll id wins). */
   polled(relay: string, pollId: string, at: number): Promise<void>;

@@ -12,8 +12,8 @@ import type { DocumentTable, StoredDocument } from './ledger.ts';
 /**
  * A relay's mailbox is a partition no cluster can have (names start alphanumeric):
  * `~relay:NAME`. Rows are requestIds (`[A-Za-z0-9._:-]`), and `~poll` holds the last poll, so
- * one read of the partition is a poll's whole look. Actions leave it once their driver stops
- * waiting (withdraw), so it holds a handful of rows, and an answer read is never re-read.
+ * one read of the partition is a poll's whole look. An action stays until it expires (minutes:
+ * the level's deadline), so it holds a handful of rows; a withdrawn one is never handed out.
  */
 const partitionOf = (relay: string) => `~relay:${relay}`;
 const pollRow = '~poll';
@@ -96,6 +96,7 @@ export class LedgerRelayActions implements RelayActionStore {
       if (!row) return 'unknown';
       const doc = docOf(row);
       if (doc.state === 'answered') return 'duplicate';
+      if (doc.state === 'withdrawn') return 'late';
       const answered: ActionDoc = {
         ...doc,
         state: 'answered',
@@ -127,8 +128,23 @@ export class LedgerRelayActions implements RelayActionStore {
   }
 
   async withdraw(relay: string, requestId: string): Promise<void> {
-    if (requestId === pollRow) return;
-    await this.table.delete(partitionOf(relay), requestId);
+    for (let race = 0; race < maxRaces; race++) {
+      const row = await this.row(relay, requestId);
+      if (!row) return;
+      const doc = docOf(row);
+      if (doc.state !== 'pending') return;
+      const withdrawn: ActionDoc = { ...doc, state: 'withdrawn' };
+      const written = await this.table.replace(
+        partitionOf(relay),
+        requestId,
+        { ...withdrawn },
+        row.etag,
+      );
+      if (written !== false) return;
+    }
+    throw new LedgerError('relay-action-contention', `withdraw of ${requestId}: too many races`, {
+      retryable: true,
+    });
   }
 
   async polled(relay: string, pollId: string, at: number): Promise<void> {
@@ -155,7 +171,7 @@ export class LedgerRelayActions implements RelayActionStore {
 function docOf(row: StoredDocument): ActionDoc {
   const d = row.doc;
   const doc: ActionDoc = {
-    state: d['state'] === 'answered' ? 'answered' : 'pending',
+    state: d['state'] === 'answered' || d['state'] === 'withdrawn' ? d['state'] : 'pending',
     headers: String(d['headers']),
     body: String(d['body']),
     issuedAt: Number(d['issuedAt']),

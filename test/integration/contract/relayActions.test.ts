@@ -103,7 +103,9 @@ describe.each(ledgerKinds)('%s ledger: relay actions', (kind) => {
 
     // Assess
     expect(taken.actions).toEqual([]);
-    expect(await store().get(relay, action(relay, 2).requestId)).toBeUndefined();
+    expect(await store().get(relay, action(relay, 2).requestId)).toMatchObject({
+      state: 'withdrawn',
+    });
   });
 
   it('answers: the first is kept, repeats are duplicates, unknown or foreign requestIds unknown', async () => {
@@ -137,7 +139,7 @@ describe.each(ledgerKinds)('%s ledger: relay actions', (kind) => {
     expect(await store().get(relay, 'never-issued')).toBeUndefined();
   });
 
-  it('a withdrawn action is gone, answered or not: a late answer finds nothing', async () => {
+  it('a withdrawn action is kept until it expires: a repeat answer is a duplicate, a late one changes nothing', async () => {
     // Prepare
     const relay = relayName();
     await store().put(action(relay, 1));
@@ -149,11 +151,20 @@ describe.each(ledgerKinds)('%s ledger: relay actions', (kind) => {
     await store().withdraw(relay, action(relay, 1).requestId);
     await store().withdraw(relay, action(relay, 2).requestId);
     await store().withdraw(relay, 'never-issued');
+    const repeat = await store().answer(relay, action(relay, 1).requestId, result, t0 + 200);
     const late = await store().answer(relay, action(relay, 2).requestId, result, t0 + 200);
 
     // Assess
-    expect(await store().get(relay, action(relay, 1).requestId)).toBeUndefined();
-    expect(late).toBe('unknown');
+    expect(await store().get(relay, action(relay, 1).requestId)).toMatchObject({
+      state: 'answered',
+      result,
+    });
+    expect(await store().get(relay, action(relay, 2).requestId)).toMatchObject({
+      state: 'withdrawn',
+    });
+    expect(await store().get(relay, action(relay, 2).requestId)).not.toHaveProperty('result');
+    expect([repeat, late]).toEqual(['duplicate', 'late']);
+    expect((await store().take(relay, t0 + 300, 5_000, 16)).actions).toEqual([]);
   });
 
   it('remembers the last poll per relay and the newest poll id', async () => {
