@@ -2,6 +2,7 @@ import { FencerError } from '../errors.ts';
 import { maxBodyBytes } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
 import { getCluster, getIncident, getReadiness, listClusters, listIncidents } from './reads.ts';
+import { postRelayPoll, postRelayResult } from './relayRoutes.ts';
 import { postReport } from './reports.ts';
 import { json, problemResponse } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
@@ -55,6 +56,16 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'POST',
     pattern: new RegExp(`^/v1/clusters/${seg}/nodes/${seg}/unfence$`),
     handler: (ctx, r, [c = '', n = '']) => postUnfence(ctx, r, c, n),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/relays/${seg}/poll$`),
+    handler: (ctx, r, [relay = ''], q) => postRelayPoll(ctx, r, relay, q),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/relays/${seg}/results$`),
+    handler: (ctx, r, [relay = '']) => postRelayResult(ctx, r, relay),
   },
 ];
 

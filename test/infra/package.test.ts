@@ -28,6 +28,8 @@ const functionNames = [
   'clusterReadiness',
   'cluster',
   'unfence',
+  'relayPoll',
+  'relayResults',
   'fenceWorker',
   'fencePoison',
   'sweeper',
