@@ -8,6 +8,7 @@ import { benchDummyFence } from './dummyFence.ts';
 import { benchColdStart, benchRelayFootprint } from './footprint.ts';
 import { benchHookLatency } from './hookLatency.ts';
 import { benchIpmi } from './ipmi.ts';
+import { benchPullRelay } from './pullRelay.ts';
 import { benchStartup } from './startup.ts';
 import { fmt, type Summary } from './stats.ts';
 
@@ -17,7 +18,7 @@ import { fmt, type Summary } from './stats.ts';
  * Not a test: it asserts only what makes a number meaningless (e.g. a fence that did not fence).
  */
 const quick = process.argv.includes('--quick');
-/** `-- --only=decision,startup`: just those sections (hook, decision, startup, fence, cold). */
+/** `-- --only=decision,startup`: just those sections (hook, decision, startup, pull, fence, cold). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -82,6 +83,15 @@ if (wanted('startup')) {
   row('Azurite itself (spawn → listening)', startup.azuriteItself);
 }
 
+let pull: Awaited<ReturnType<typeof benchPullRelay>> | undefined;
+if (wanted('pull')) {
+  out('\nPush vs pull relay: report → fenced through serve → relay → ipmitool → BMC, interleaved');
+  pull = await benchPullRelay(quick ? 5 : 20);
+  row('push: Fencer → HTTPS → relay (listening)', pull.push);
+  row('pull: relay long-polls Fencer (no listening port)', pull.pull);
+  row('pull: action delivery (attempt start → at the relay)', pull.delivery);
+}
+
 if (!wanted('fence')) {
   finish({});
   process.exit(0);
@@ -137,7 +147,13 @@ function finish(sections: Record<string, unknown>) {
     },
   };
   const measured = Object.fromEntries(
-    Object.entries({ hook, decision: decision.length ? decision : undefined, startup, ...sections })
+    Object.entries({
+      hook,
+      decision: decision.length ? decision : undefined,
+      startup,
+      pull,
+      ...sections,
+    })
       .filter(([, value]) => value !== undefined)
       .map(([name, value]) => [name, { ...run, result: value }]),
   );

@@ -8,6 +8,7 @@ import {
   type DriverFactoryContext,
   driverContextOf,
 } from '../core/drivers/registry.ts';
+import type { RelayMailbox } from '../core/drivers/relayMailbox.ts';
 import type { DriverCheck } from '../core/drivers/types.ts';
 import { errorMessage } from '../core/errors.ts';
 
@@ -29,6 +30,8 @@ export interface DoctorOptions {
   /** Per device; a hung endpoint must not hang the doctor. */
   timeoutMs?: number;
   onProgress?: (what: string) => void;
+  /** Pull-mode relays are reached through the ledger's mailbox (their last poll, their actions). */
+  relayMailbox?: RelayMailbox;
 }
 
 /**
@@ -37,7 +40,10 @@ export interface DoctorOptions {
  * reachability, permission such as EC2 DryRun) or, for drivers without them, reads the power state.
  */
 export async function runDoctor(options: DoctorOptions): Promise<PathReport[]> {
-  const drivers = driverContextOf(options.loaded, options.clock);
+  const drivers = {
+    ...driverContextOf(options.loaded, options.clock),
+    ...(options.relayMailbox ? { relayMailbox: options.relayMailbox } : {}),
+  };
   const reports: PathReport[] = [];
   for (const [clusterName, cluster] of Object.entries(options.loaded.config.clusters)) {
     if (options.cluster && options.cluster !== clusterName) continue;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
-import { loadConfigFile } from '../core/config/load.ts';
+import { type LoadedConfig, loadConfigFile } from '../core/config/load.ts';
 import type { ClusterView, Incident } from '../core/protocol/api.ts';
 import { clientFrom, withClientOptions } from './clientOptions.ts';
 import type { PathReport } from './doctor.ts';
@@ -150,9 +150,11 @@ export function registerOperatorCommands(program: Command): void {
           ? (what: string) => process.stderr.write(`\r\u001b[2Kchecking ${what}`)
           : undefined;
       const { runDoctor } = await import('./doctor.ts');
+      const relayMailbox = await openRelayMailbox(loaded);
       const reports = await runDoctor({
         loaded,
         clock: systemClock,
+        ...(relayMailbox ? { relayMailbox } : {}),
         ...(opts.cluster ? { cluster: opts.cluster } : {}),
         timeoutMs: Number(opts.timeout) * 1000,
         ...(progress ? { onProgress: progress } : {}),
@@ -183,4 +185,26 @@ export function doctorTable(reports: PathReport[], style: Style): string {
   });
   const bad = reports.filter((r) => !r.ok).length;
   return `${table(['NODE', 'LEVEL', 'PATH', 'RESULT', 'DETAIL', 'FIX'], rows)}\n${bad === 0 ? style.green(`all ${reports.length} paths ok`) : style.red(`${bad} of ${reports.length} paths failed`)}\n`;
+}
+
+/**
+ * A pull-mode relay's last poll and its status action go through the ledger. On Table Storage
+ * (the host's AzureWebJobsStorage and FENCER_STORAGE_PREFIX) the doctor opens its mailbox; the
+ * SQLite ledger belongs to `fencer serve` alone, whose readiness view shows the last poll.
+ */
+async function openRelayMailbox(loaded: LoadedConfig, env = process.env) {
+  const pull = Object.values(loaded.config.relays).some((r) => r.mode === 'pull');
+  if (!pull || !env.AzureWebJobsStorage) return undefined;
+  const [storageModule, documentsModule, storeModule, mailboxModule] = await Promise.all([
+    import('../core/ledger/storage.ts'),
+    import('../core/ledger/table/tableDocuments.ts'),
+    import('../core/ledger/relayActionStore.ts'),
+    import('../core/drivers/relayMailbox.ts'),
+  ]);
+  const storage = storageModule.clientsFromConnectionString(
+    env.AzureWebJobsStorage,
+    storageModule.storageNames(env.FENCER_STORAGE_PREFIX),
+  );
+  const documents = new documentsModule.TableDocuments(storage.ledger);
+  return new mailboxModule.RelayMailbox(new storeModule.LedgerRelayActions(documents), systemClock);
 }

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { DriverCache } from './drivers/driverCache.ts';
 import { driverContextOf } from './drivers/registry.ts';
+import { RelayMailbox } from './drivers/relayMailbox.ts';
 import type { FencePolicy } from './engine/policy.ts';
 import type { FenceQueue } from './ledger/fenceQueue.ts';
 import type { Ledger } from './ledger/ledger.ts';
@@ -38,6 +39,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const { loaded, ledger } = options;
   const outbox = ledger.outbox;
+  const relayMailbox = new RelayMailbox(ledger.relayActions, clock);
   const runtime: Runtime = {
     config: loaded.config,
     loaded,
@@ -48,7 +50,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     replay: ledger.replay,
     queue: options.queue ?? ledger.queue,
     serial: new KeyedMutex(),
-    drivers: new DriverCache(driverContextOf(loaded, clock)),
+    drivers: new DriverCache({ ...driverContextOf(loaded, clock), relayMailbox }),
+    relayMailbox,
     log: options.log,
     version: options.version,
     basePath: '/api',

@@ -151,17 +151,53 @@ export const relayLimits = z.strictObject({
 });
 export type RelayLimits = z.infer<typeof relayLimits>;
 
-export const relayYaml = z.strictObject({
-  listen,
-  tls: relayTls,
-  keys: z
-    .record(name, secretRef)
-    .refine((keys) => Object.keys(keys).length > 0, 'at least one key is needed'),
-  targets: z.record(name, relayTarget),
-  /** How long a finished action's answer is kept for a repeated requestId. */
-  idempotencySeconds: z.number().int().min(60).max(86_400).default(900),
-  limits: relayLimits.prefault({}),
+/** A loopback address (127.0.0.0/8, ::1): the only place plain http is allowed. */
+export function isLoopbackHost(hostname: string): boolean {
+  return /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]' || hostname === '::1';
+}
+
+/**
+ * Pull mode (DESIGN "Relay agent protocol" → Pull mode): the relay dials out to Fencer and
+ * polls for its actions, so nothing listens at the site. `keyName` is the relay's name at
+ * Fencer (`relays.<keyName>`); its one secret signs the polls and results (`relay/<keyName>`)
+ * and verifies the actions Fencer hands out.
+ */
+export const relayPull = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).refine((url) => {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || isLoopbackHost(parsed.hostname);
+  }, 'must be https (plain http only on a loopback address)'),
+  keyName: name,
+  key: secretRef,
+  /** PEM file of a CA trusted in addition to the system CAs, for Fencer's certificate. */
+  ca: path.optional(),
 });
+
+export const relayYaml = z
+  .strictObject({
+    /** Push mode: where the relay listens for Fencer's actions. */
+    listen: listen.optional(),
+    tls: relayTls.optional(),
+    /** Push mode: the keys Fencer signs its actions with (`X-Fencer-Key`). */
+    keys: z.record(name, secretRef).default({}),
+    pull: relayPull.optional(),
+    targets: z.record(name, relayTarget),
+    /** How long a finished action's answer is kept for a repeated requestId. */
+    idempotencySeconds: z.number().int().min(60).max(86_400).default(900),
+    limits: relayLimits.prefault({}),
+  })
+  .superRefine((yaml, ctx) => {
+    const issue = (path: PropertyKey[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    if (!yaml.listen && !yaml.pull)
+      issue([], 'needs listen (push mode), pull (pull mode), or both');
+    if (yaml.listen && !yaml.tls) issue(['tls'], 'listen needs tls: { cert, key }');
+    if (yaml.tls && !yaml.listen) issue(['tls'], 'tls is for listen, which is not set');
+    if (yaml.listen && !yaml.pull && Object.keys(yaml.keys).length === 0)
+      issue(['keys'], 'at least one key is needed');
+    if (yaml.pull && Object.hasOwn(yaml.keys, yaml.pull.keyName))
+      issue(['keys', yaml.pull.keyName], `${yaml.pull.keyName} is the pull key's name already`);
+  });
 
 export type RelayYaml = z.infer<typeof relayYaml>;
 export type RelayTargetYaml = z.infer<typeof relayTarget>;
@@ -181,10 +217,13 @@ export type ResolvedTarget = { name: string } & (
 /** The relay's configuration as the server uses it: validated, secrets resolved, files read. */
 export interface RelayRuntimeConfig {
   file: string;
-  listen: { host: string; port: number };
-  tls: { cert: Buffer; key: Buffer; clientCa?: Buffer };
-  /** Key name → signing secret. */
+  /** Push mode (with `tls`); absent for a pull-only relay. */
+  listen?: { host: string; port: number };
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** Key name → signing secret of the actions it accepts (the pull key included). */
   keys: ReadonlyMap<string, string>;
+  /** Pull mode: where it polls, as whom. */
+  pull?: { url: string; keyName: string; secret: string; ca?: Buffer };
   targets: ReadonlyMap<string, ResolvedTarget>;
   idempotencyMs: number;
   limits: RelayLimits;

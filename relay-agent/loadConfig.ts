@@ -85,16 +85,32 @@ export function resolveRelayConfig(
       );
     }
   }
-  const tls = {
+  const tls = yaml.tls && {
     cert: readPem(yaml.tls.cert, ['tls', 'cert']),
     key: readPem(yaml.tls.key, ['tls', 'key']),
     ...(yaml.tls.clientCa ? { clientCa: readPem(yaml.tls.clientCa, ['tls', 'clientCa']) } : {}),
   };
+  let pull: RelayRuntimeConfig['pull'];
+  if (yaml.pull) {
+    const p = yaml.pull;
+    const value = secret(p.key.secretRef, ['pull', 'key']);
+    const weak = value === '' ? undefined : checkSigningSecret(value);
+    if (weak) issues.push({ path: at(['pull', 'key']), message: weak });
+    // The pull key verifies the actions Fencer hands out, exactly as a key of `keys` would.
+    keys.set(p.keyName, value);
+    pull = {
+      url: p.url.replace(/\/+$/, ''),
+      keyName: p.keyName,
+      secret: value,
+      ...(p.ca ? { ca: readPem(p.ca, ['pull', 'ca']) } : {}),
+    };
+  }
   if (issues.length > 0) throw new ConfigError(file, issues);
   return {
     file,
-    listen: parseListen(yaml.listen),
-    tls,
+    ...(yaml.listen ? { listen: parseListen(yaml.listen) } : {}),
+    ...(tls ? { tls } : {}),
+    ...(pull ? { pull } : {}),
     keys,
     targets,
     idempotencyMs: yaml.idempotencySeconds * 1000,

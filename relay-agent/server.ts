@@ -2,31 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { MemoryNonceStore } from '../core/auth/verify.ts';
-import type { Clock } from '../core/clock.ts';
 import { type Problem, ProblemError, problem } from '../core/protocol/problems.ts';
 import packageJson from '../package.json' with { type: 'json' };
-import { handleAction } from './actions.ts';
+import { ActionService, type ActionServiceDeps } from './actionService.ts';
 import type { Logger } from './audit.ts';
-import type { RelayRuntimeConfig, ResolvedTarget } from './config.ts';
-import { createExecutor } from './executors/createExecutor.ts';
-import type { PowerExecutor } from './executors/types.ts';
+import type { RelayRuntimeConfig } from './config.ts';
 import { headersOf, readBody, send } from './http.ts';
-import { IdempotencyStore } from './idempotency.ts';
 import { connectionBudget, openFileLimit } from './limits.ts';
 import { LogLimiter, truncate } from './logLimiter.ts';
-import type { Runner } from './runner.ts';
-import { ActionScheduler } from './scheduler.ts';
 
-export interface RelayServerDeps {
-  clock: Clock;
-  runner: Runner;
-  logger: Logger;
-  /** Base environment of child processes (PATH, locale); see ExecutorDeps.childEnv. */
-  childEnv: Readonly<Record<string, string>>;
-  /** Tests may hand in fake executors; by default they are built from the target's config. */
-  executorFor?: (target: ResolvedTarget) => PowerExecutor;
-}
+export type RelayServerDeps = ActionServiceDeps;
 
 /**
  * The relay's HTTPS server: `GET /v1/health` (unsigned) and `POST /v1/actions` (signed).
@@ -36,9 +21,6 @@ export interface RelayServerDeps {
 export class RelayServer {
   private config: RelayRuntimeConfig;
   private readonly server: Server;
-  private readonly nonces: MemoryNonceStore;
-  private readonly idempotency: IdempotencyStore;
-  private readonly scheduler: ActionScheduler;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Floods are logged as a few lines and a count, never a line per connection or request. */
   private readonly refusals: LogLimiter;
@@ -46,14 +28,16 @@ export class RelayServer {
   private readonly serverErrors: LogLimiter;
   private readonly nofile = openFileLimit();
 
+  /**
+   * `service` is shared with the pull loop when the relay also polls (one nonce store, one
+   * idempotency store, one scheduler for both ways in).
+   */
   constructor(
     config: RelayRuntimeConfig,
     private readonly deps: RelayServerDeps,
+    private readonly service: ActionService = new ActionService(config, deps),
   ) {
     this.config = config;
-    this.nonces = new MemoryNonceStore(() => deps.clock.now());
-    this.idempotency = new IdempotencyStore(deps.clock, config.idempotencyMs);
-    this.scheduler = new ActionScheduler(config.limits);
     this.refusals = new LogLimiter(deps.logger, deps.clock, 'refused requests');
     this.drops = new LogLimiter(deps.logger, deps.clock, 'connections closed at the limit');
     this.serverErrors = new LogLimiter(deps.logger, deps.clock, 'server errors');
@@ -108,6 +92,7 @@ export class RelayServer {
 
   /** Listens on the configured address; resolves with the URL and logs it when ready. */
   async start(): Promise<{ url: string; host: string; port: number }> {
+    if (!this.config.listen) throw new Error('relay.yaml has no listen: nothing to serve');
     const { host, port } = this.config.listen;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -126,12 +111,11 @@ export class RelayServer {
   /** Swaps configuration and TLS material; the listen address needs a restart. */
   reload(next: RelayRuntimeConfig): void {
     const before = this.config;
-    this.server.setSecureContext(secureContextOf(next));
-    this.idempotency.setTtl(next.idempotencyMs);
-    this.scheduler.setLimits(next.limits);
+    if (next.tls) this.server.setSecureContext(secureContextOf(next));
+    this.service.reload(next);
     this.applyConnectionLimit(next);
     this.config = next;
-    if (before.listen.host !== next.listen.host || before.listen.port !== next.listen.port) {
+    if (before.listen?.host !== next.listen?.host || before.listen?.port !== next.listen?.port) {
       this.deps.logger.warn('listen changed in the config: it takes effect after a restart');
     }
     this.deps.logger.info({ targets: next.targets.size, keys: next.keys.size }, 'config reloaded');
@@ -141,7 +125,7 @@ export class RelayServer {
   async stop(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    await Promise.allSettled([...this.inFlight, ...this.idempotency.running()]);
+    await Promise.allSettled([...this.inFlight, ...this.service.running()]);
     this.server.closeAllConnections();
     await closed;
     for (const limiter of [this.refusals, this.drops, this.serverErrors]) limiter.flush();
@@ -165,32 +149,19 @@ export class RelayServer {
         throw new ProblemError('not-found', `no route ${truncate(route ?? '', 256)}`);
       }
       if (req.method !== 'POST') throw notAllowed('POST');
-      if (config.tls.clientCa && !(req.socket as TLSSocket).authorized) {
+      if (config.tls?.clientCa && !(req.socket as TLSSocket).authorized) {
         throw new ProblemError(
           'unauthenticated',
           'a client certificate signed by the relay tls.clientCa is required',
         );
       }
       const body = await readBody(req);
-      const answer = await handleAction(
-        {
-          config,
-          clock: this.deps.clock,
-          nonces: this.nonces,
-          idempotency: this.idempotency,
-          scheduler: this.scheduler,
-          logger: this.deps.logger,
-          executorFor:
-            this.deps.executorFor ??
-            ((target) =>
-              createExecutor(target, {
-                runner: this.deps.runner,
-                clock: this.deps.clock,
-                childEnv: this.deps.childEnv,
-              })),
-        },
-        { method: req.method, pathWithQuery: path, headers: headersOf(req), body },
-      );
+      const answer = await this.service.handle({
+        method: req.method,
+        pathWithQuery: path,
+        headers: headersOf(req),
+        body,
+      });
       send(res, answer);
     } catch (err) {
       const answer = err instanceof ProblemError ? err.problem : internal(err, this.deps.logger);
@@ -222,6 +193,7 @@ export class RelayServer {
 }
 
 function secureContextOf(config: RelayRuntimeConfig) {
+  if (!config.tls) throw new Error('relay.yaml has no tls: nothing to serve');
   return {
     cert: config.tls.cert,
     key: config.tls.key,

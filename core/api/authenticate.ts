@@ -8,7 +8,7 @@ import type { ApiContext, ApiRequest } from './types.ts';
  * - `node`: a node key of the cluster in the path (reports);
  * - `read`: a node key of that cluster, a viewer or an admin (every cluster GET);
  * - `admin`: an admin key (unfence).
- * A key used outside its routes is 403 `forbidden`.
+ * A key used outside its routes is 403 `forbidden` (a relay key on any cluster route included).
  */
 type Who = 'node' | 'read' | 'admin';
 
@@ -38,6 +38,25 @@ export async function authenticateReader(ctx: ApiContext, request: ApiRequest): 
   if (principal.kind !== 'viewer' && principal.kind !== 'admin')
     throw new ProblemError('forbidden', 'this route needs a viewer or an admin key');
   return principal;
+}
+
+/**
+ * For a pull-mode relay's routes (`/v1/relays/{relay}/...`): that relay's own key only. Any
+ * other key, another relay's included, is 403; a key id `relay/NAME` exists only for pull relays.
+ */
+export async function authenticateRelay(
+  ctx: ApiContext,
+  request: ApiRequest,
+  relay: string,
+): Promise<void> {
+  const principal = await signedBy(ctx, request);
+  if (principal.kind !== 'relay')
+    throw new ProblemError('forbidden', 'this route needs the key of the relay in the path');
+  if (principal.name !== relay)
+    throw new ProblemError(
+      'forbidden',
+      `the key of relay ${principal.name} cannot use ${relay}'s routes`,
+    );
 }
 
 function signedBy(ctx: ApiContext, request: ApiRequest): Promise<Principal> {

@@ -3,6 +3,7 @@ import { maxBodyBytes } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
 import { getNodePower } from './power.ts';
 import { getCluster, getIncident, getReadiness, listClusters, listIncidents } from './reads.ts';
+import { postRelayPoll, postRelayResult } from './relayRoutes.ts';
 import { postReport } from './reports.ts';
 import { json, problemResponse } from './responses.ts';
 import type { ApiContext, ApiRequest, ApiResponse } from './types.ts';
@@ -61,6 +62,16 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'GET',
     pattern: new RegExp(`^/v1/clusters/${seg}/nodes/${seg}/power$`),
     handler: (ctx, r, [c = '', n = ''], q) => getNodePower(ctx, r, c, n, q),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/relays/${seg}/poll$`),
+    handler: (ctx, r, [relay = ''], q) => postRelayPoll(ctx, r, relay, q),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/relays/${seg}/results$`),
+    handler: (ctx, r, [relay = '']) => postRelayResult(ctx, r, relay),
   },
 ];
 

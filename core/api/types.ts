@@ -1,6 +1,7 @@
 import type { ArbiterDeps } from '../arbiter/arbiter.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { DriverCache } from '../drivers/driverCache.ts';
+import type { RelayMailbox } from '../drivers/relayMailbox.ts';
 import type { Ledger, ReplayLedger } from '../ledger/ledger.ts';
 import type { Log } from '../log.ts';
 import type { EventSink } from '../notifications/events.ts';
@@ -39,4 +40,6 @@ export interface ApiContext extends ArbiterDeps {
   incidentWatch: IncidentWatch;
   readiness: ReadinessStore;
   events: EventSink;
+  /** Pull-mode relays' actions and answers (their poll and results routes). */
+  relayMailbox: RelayMailbox;
 }

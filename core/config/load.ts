@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage } from '../errors.ts';
 import { ConfigError, type ConfigIssue, fromZodIssues } from './issues.ts';
-import { type FencerConfig, fencerConfig } from './schema.ts';
+import { type FencerConfig, fencerConfig, isPullRelay } from './schema.ts';
 import {
   checkSigningSecret,
   resolveSecret,
@@ -19,7 +19,7 @@ export interface LoadedConfig {
   config: FencerConfig;
   /** Resolves any secretRef of this config (driver credentials resolve lazily through this). */
   secret(ref: string): string;
-  /** `cluster/node`, `admin/name` or `viewer/name` → secret. */
+  /** `cluster/node`, `admin/name`, `viewer/name` or `relay/name` (pull-mode relays) → secret. */
   keys: ReadonlyMap<string, string>;
   /** Not errors, but worth an operator's look (e.g. a secret file others can read). */
   warnings: string[];
@@ -89,6 +89,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     for (const [viewerName, ref] of Object.entries(config.viewers)) {
       keys.set(`viewer/${viewerName}`, secret(ref.secretRef));
     }
+    for (const [relayName, relay] of Object.entries(config.relays)) {
+      if (isPullRelay(relay)) keys.set(`relay/${relayName}`, secret(relay.key.secretRef));
+    }
   }
   return { file, baseDir: source.baseDir, config, secret, keys, warnings };
 }
@@ -110,10 +113,17 @@ function checkSecrets(
   }
   for (const a of Object.keys(config.admins)) signingPaths.add(`admins.${a}`);
   for (const v of Object.keys(config.viewers)) signingPaths.add(`viewers.${v}`);
+  // A pull-mode relay's key also signs its own polls and results: a key that authenticates to
+  // Fencer like the others, so it shares a secret with nothing.
+  const relays = Object.entries(config.relays);
+  for (const [r] of relays.filter(([, relay]) => isPullRelay(relay)))
+    signingPaths.add(`relays.${r}.key`);
   const keyPaths = new Set(signingPaths);
-  // A relay key signs Fencer's actions to a site: several addresses of one site's relays may
-  // share it, but a node, admin or viewer holding it could power off that site's machines.
-  const relayPaths = new Set(Object.keys(config.relays).map((r) => `relays.${r}.key`));
+  // A push relay key signs Fencer's actions to a site: several addresses of one site's relays
+  // may share it, but a node, admin or viewer holding it could power off that site's machines.
+  const relayPaths = new Set(
+    relays.filter(([, relay]) => !isPullRelay(relay)).map(([r]) => `relays.${r}.key`),
+  );
   for (const path of relayPaths) keyPaths.add(path);
   const firstPathOf = new Map<string, string>();
   walk(config, '', (path, ref) => {

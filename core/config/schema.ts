@@ -121,12 +121,35 @@ export const clusterConfig = z.strictObject({
   nodes: z.record(name, nodeConfig),
 });
 
-export const relayConfig = z.strictObject({
-  url: httpsUrl,
-  keyName: name,
-  key: secretRef,
-  ca: z.string().min(1).optional(),
-});
+/**
+ * A relay agent at a site. Push (the default): Fencer calls `url`, signing as `keyName`, a key
+ * of the relay's `keys`. Pull: the relay dials out and polls Fencer (no url); `keyName` is the
+ * relay's name here, its one secret signs its polls and results (key id `relay/NAME`) and the
+ * actions Fencer hands it.
+ */
+export const relayConfig = z
+  .strictObject({
+    mode: z.enum(['push', 'pull']).optional(),
+    url: httpsUrl.optional(),
+    keyName: name,
+    key: secretRef,
+    ca: z.string().min(1).optional(),
+  })
+  .superRefine((relay, ctx) => {
+    if (relay.mode === 'pull') {
+      for (const field of ['url', 'ca'] as const) {
+        if (relay[field] === undefined) continue;
+        const message = `a pull-mode relay has no ${field}: it dials out to Fencer`;
+        ctx.addIssue({ code: 'custom', path: [field], message });
+      }
+    } else if (relay.url === undefined) {
+      const message = 'a push-mode relay needs url (or mode: pull for a relay that dials out)';
+      ctx.addIssue({ code: 'custom', path: ['url'], message });
+    }
+  });
+
+export const isPullRelay = (relay: { mode?: 'push' | 'pull' | undefined }): boolean =>
+  relay.mode === 'pull';
 
 /** A webhook for events (DESIGN "Notifications"). */
 export const notificationConfig = z.strictObject({
@@ -165,6 +188,15 @@ export const fencerConfig = z
     notifications: z.record(name, notificationConfig).default({}),
   })
   .superRefine((config, ctx) => {
+    for (const [relayName, relay] of Object.entries(config.relays)) {
+      if (isPullRelay(relay) && relay.keyName !== relayName) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['relays', relayName, 'keyName'],
+          message: `a pull-mode relay's keyName is its name here ("${relayName}"): it polls as relay/${relayName} and verifies the actions signed as ${relayName}`,
+        });
+      }
+    }
     for (const [clusterName, cluster] of Object.entries(config.clusters)) {
       const path = ['clusters', clusterName];
       if (keyNamespaces.includes(clusterName)) {

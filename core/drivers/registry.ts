@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { DriverEntry, RelayConfig } from '../config/schema.ts';
+import type { RelayMailbox } from './relayMailbox.ts';
 import type { DriverContext, DriverKind, FenceDriver } from './types.ts';
 
 /** Everything a driver factory may need; built once by the composition root. */
@@ -8,6 +9,8 @@ export interface DriverFactoryContext extends DriverContext {
   /** Resolves a secretRef of the config (`env:NAME` / `file:PATH`). */
   secret(ref: string): string;
   relays: Readonly<Record<string, RelayConfig>>;
+  /** Where pull-mode relays pick up their actions (the ledger); absent where none is open. */
+  relayMailbox?: RelayMailbox;
 }
 
 /** The driver context of a loaded config: relative paths, secrets and relays come from it. */

@@ -1,17 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { signRequest } from '../auth/signing.ts';
-import type { RelayConfig, relayOptions } from '../config/schema.ts';
-import { resolvePath } from '../config/secrets.ts';
+import { isPullRelay, type RelayConfig, type relayOptions } from '../config/schema.ts';
 import { DriverError, errorMessage } from '../errors.ts';
 import { own } from '../names.ts';
 import type { PowerState } from '../protocol/power.ts';
 import type { RelayActionRequest, RelayActionResponse } from '../protocol/relay.ts';
 import type { DriverFactoryContext } from './registry.ts';
-import { parseAnswer, transportError } from './relayErrors.ts';
+import { parseAnswer } from './relayErrors.ts';
+import { pullTransport } from './relayPull.ts';
+import { pushTransport, type RelayTransport } from './relayTransport.ts';
 import type { DriverCheck, FenceDriver, FenceTarget } from './types.ts';
 
 /**
@@ -38,10 +36,11 @@ export const defaultRelayTiming: RelayTiming = {
 };
 
 /**
- * The Function side of a relay: signed `POST /v1/actions` over HTTPS (the relay's certificate
- * checked against `ca`), answers mapped to power states. Every failure is a DriverError: a
- * relay that is down or slow is retryable (the engine retries, then moves to the next level);
- * a wrong key, an unknown target or an untrusted certificate is not.
+ * The Function side of a relay: a signed action (`POST /v1/actions`), delivered by the relay's
+ * transport — HTTPS to the relay (push), or the relay's mailbox that it polls (pull) — and its
+ * answer mapped to a power state. Every failure is a DriverError: a relay that is down or slow
+ * is retryable (the engine retries, then moves to the next level); a wrong key, an unknown
+ * target or an untrusted certificate is not. Both modes share everything but the transport.
  */
 export function createRelayDriver(
   options: z.infer<typeof relayOptions>,
@@ -53,30 +52,17 @@ export function createRelayDriver(
     throw new DriverError('relay-unknown', `relay ${options.relay} is not defined under relays`);
   }
   const label = `relay ${options.relay}/${options.target}`;
-  const base = relay.url.replace(/\/+$/, '');
-  let http: AxiosInstance | undefined;
+  const transport: RelayTransport = isPullRelay(relay)
+    ? pullTransport(options.relay, label, ctx.relayMailbox, ctx.clock)
+    : pushTransport({ url: relay.url ?? '', ca: relay.ca }, label, ctx.baseDir);
   let secret: string | undefined;
   const counters = new Map<string, number>();
 
-  /** Secret and CA are read on first use, so a broken reference fails the call, not the load. */
-  const client = (): { http: AxiosInstance; secret: string } => {
+  /** The secret is read on first use, so a broken reference fails the call, not the load. */
+  const signingSecret = (): string => {
     try {
       secret ??= ctx.secret(relay.key.secretRef);
-      http ??= axios.create({
-        httpsAgent: new Agent({
-          keepAlive: true,
-          minVersion: 'TLSv1.2',
-          ...(relay.ca ? { ca: readFileSync(resolvePath(relay.ca, ctx.baseDir)) } : {}),
-        }),
-        // The relay is reached directly (site VPN); a proxy from the environment is not wanted.
-        proxy: false,
-        maxRedirects: 0,
-        responseType: 'text',
-        transformResponse: (data: unknown) => data,
-        transformRequest: (data: unknown) => data,
-        validateStatus: () => true,
-      });
-      return { http, secret };
+      return secret;
     } catch (err) {
       throw new DriverError('relay-config', `${label}: ${errorMessage(err)}`, { cause: err });
     }
@@ -121,26 +107,17 @@ export function createRelayDriver(
       action,
       deadlineMs,
     };
-    const { http: h, secret: key } = client();
     const body = JSON.stringify(request);
     const headers = signRequest({
       keyId: relay.keyName,
-      secret: key,
+      secret: signingSecret(),
       method: 'POST',
       pathWithQuery: '/v1/actions',
       body,
       nowMs: ctx.clock.now(),
     });
-    let response: { status: number; data: unknown; headers: Record<string, unknown> };
-    try {
-      response = await h.post(`${base}/v1/actions`, body, {
-        headers: { ...headers, 'Content-Type': 'application/json' },
-        timeout: deadlineMs + timing.networkMarginMs,
-        signal,
-      });
-    } catch (err) {
-      throw transportError(label, err);
-    }
+    const timeoutMs = deadlineMs + timing.networkMarginMs;
+    const response = await transport.send({ request, body, headers, timeoutMs }, signal);
     return parseAnswer(label, response, request);
   };
 
@@ -169,16 +146,9 @@ export function createRelayDriver(
     async check(target, signal): Promise<DriverCheck[]> {
       const checks: DriverCheck[] = [];
       try {
-        const { http: h } = client();
-        const health = await h.get(`${base}/v1/health`, { timeout: 5000, signal });
-        const ok = health.status === 200;
-        checks.push({
-          name: 'relay reachable',
-          ok,
-          detail: `GET ${base}/v1/health → ${health.status}`,
-          ...(ok ? {} : { fix: 'check relays.<name>.url and that fencer-relay runs' }),
-        });
-        if (!ok) return checks;
+        const reachable = await transport.reachable(signal);
+        checks.push(reachable);
+        if (!reachable.ok) return checks;
         const state = await act(target, 'status', signal);
         const readable = state.powerState !== 'unknown';
         const why = state.detail ? `: ${state.detail}` : '';
@@ -200,7 +170,9 @@ export function createRelayDriver(
           name: 'relay call',
           ok: false,
           detail: errorMessage(err),
-          fix: 'check relays.<name> (url, keyName, key, ca) against the relay.yaml keys and targets',
+          fix: isPullRelay(relay)
+            ? `check relays.${options.relay}.key against the relay.yaml pull key, and its targets`
+            : 'check relays.<name> (url, keyName, key, ca) against the relay.yaml keys and targets',
         });
       }
       return checks;

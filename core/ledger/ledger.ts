@@ -1,5 +1,6 @@
 import type { ClusterState, IncidentRecord } from '../arbiter/state.ts';
 import type { NonceStore } from '../auth/verify.ts';
+import type { RelayActionStore } from '../drivers/relayActions.ts';
 import type { Outbox } from '../notifications/outbox.ts';
 import type { Attempt, Incident, RefusedReport } from '../protocol/api.ts';
 import type { ReadinessStore } from '../readiness/types.ts';
@@ -86,6 +87,8 @@ export interface Ledger {
   readonly readiness: ReadinessStore;
   /** The notification outbox (DESIGN "Notifications"). */
   readonly outbox: Outbox;
+  /** Pull-mode relays' actions, answers and last polls (DESIGN "Relay agent protocol"). */
+  readonly relayActions: RelayActionStore;
   readonly queue: FenceQueue;
   readonly consumer: QueueConsumer;
   /** Resolves when the ledger can be read; rejects (with the reason) when it cannot. */

@@ -1,6 +1,8 @@
 import { decide } from '../arbiter/arbiter.ts';
 import { isOpen, openIncidents } from '../arbiter/state.ts';
 import { advance, noEffects } from '../arbiter/transition.ts';
+import { isPullRelay } from '../config/schema.ts';
+import type { RelayMailbox } from '../drivers/relayMailbox.ts';
 import type { ReplayLedger } from '../ledger/ledger.ts';
 import { emitIncidentEvent } from '../notifications/incidentEvents.ts';
 import type { Outbox } from '../notifications/outbox.ts';
@@ -23,7 +25,7 @@ export interface SweepResult {
  * recent records (a crash between decision and projection), and deletes expired replay entries.
  */
 export async function sweep(
-  deps: WorkerDeps & { replay: ReplayLedger; outbox?: Outbox },
+  deps: WorkerDeps & { replay: ReplayLedger; outbox?: Outbox; relayMailbox?: RelayMailbox },
 ): Promise<SweepResult> {
   const result: SweepResult = { resent: 0, projected: 0, expired: 0 };
   for (const cluster of Object.keys(deps.config.clusters)) {
@@ -57,5 +59,12 @@ export async function sweep(
   }
   result.expired = await deps.replay.sweep();
   if (deps.outbox) result.expired += await deps.outbox.sweep(deps.clock.now());
+  // Pull-relay actions a crashed driver left behind (a live one withdraws its own).
+  const pull = Object.entries(deps.config.relays).filter(([, r]) => isPullRelay(r));
+  if (deps.relayMailbox && pull.length > 0)
+    result.expired += await deps.relayMailbox.store.sweep(
+      pull.map(([name]) => name),
+      deps.clock.now(),
+    );
   return result;
 }

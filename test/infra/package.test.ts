@@ -29,6 +29,8 @@ const functionNames = [
   'cluster',
   'unfence',
   'nodePower',
+  'relayPoll',
+  'relayResults',
   'fenceWorker',
   'fencePoison',
   'sweeper',

@@ -101,12 +101,11 @@ describe('relay.yaml', () => {
     ]);
   });
 
-  it('validates the shipped relay.example.yaml', () => {
-    const text = readFileSync(
-      join(import.meta.dirname, '../../relay-agent/relay.example.yaml'),
-      'utf8',
-    );
-    expect(relayYaml.safeParse(parse(text)).success).toBe(true);
+  it('validates the shipped relay.example.yaml and relay.pull.example.yaml', () => {
+    for (const file of ['relay.example.yaml', 'relay.pull.example.yaml']) {
+      const text = readFileSync(join(import.meta.dirname, '../../relay-agent', file), 'utf8');
+      expect(relayYaml.safeParse(parse(text)).success, file).toBe(true);
+    }
   });
 
   it('reports every problem at once, by path', () => {

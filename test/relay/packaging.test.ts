@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { relayYaml } from '../../relay-agent/config.ts';
 
 /** The systemd unit and the install script, staged into a temporary root (DESTDIR). */
 const relayDir = join(import.meta.dirname, '../../relay-agent');
@@ -115,6 +117,47 @@ describe('install.sh', () => {
     expect(readFileSync(join(etc, 'relay.yaml'), 'utf8')).toBe('edited: true\n');
     expect(readFileSync(join(etc, 'credentials/relay-key'), 'utf8')).toBe(key);
     expect(readFileSync(join(etc, 'tls.crt'), 'utf8')).toBe(cert);
+  });
+
+  it('stages a pull-mode relay with --pull URL --name NAME: a valid relay.yaml, no TLS pair', () => {
+    const root = join(dir, 'pull');
+    execFileSync(
+      'sh',
+      [
+        join(relayDir, 'install.sh'),
+        '--bundle',
+        bundle(),
+        '--pull',
+        'https://fencer.test/api',
+        '--name',
+        'site1',
+      ],
+      { env: { PATH: process.env['PATH'], DESTDIR: root }, stdio: 'pipe' },
+    );
+    const etc = join(root, 'etc/fencer-relay');
+    expect(mode(join(etc, 'relay.yaml'))).toBe('640');
+    const yaml = relayYaml.parse(parse(readFileSync(join(etc, 'relay.yaml'), 'utf8')));
+    expect(yaml.pull).toMatchObject({ url: 'https://fencer.test/api', keyName: 'site1' });
+    expect(yaml.listen).toBeUndefined();
+    expect(existsSync(join(etc, 'tls.crt'))).toBe(false);
+    expect(mode(join(etc, 'credentials/relay-key'))).toBe('600');
+    const refused = spawnSync(
+      'sh',
+      [
+        join(relayDir, 'install.sh'),
+        '--bundle',
+        bundle(),
+        '--pull',
+        'http://fencer.test/api',
+        '--name',
+        'site1',
+      ],
+      {
+        env: { PATH: process.env['PATH'], DESTDIR: join(dir, 'pull-http') },
+        encoding: 'utf8',
+      },
+    );
+    expect(refused.status).toBe(2);
   });
 
   it('refuses to run without a build, naming the command that makes one', () => {

@@ -10,6 +10,8 @@ export interface FlakyProxy {
   url: string;
   /** Requests seen, each with the move made and when (ms since the epoch). */
   log: { method: string; path: string; move: ProxyMove; at: number }[];
+  /** Destroys every open connection (a network cut); new ones are accepted as before. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,9 @@ export async function startFlakyProxy(
   return {
     url: `http://127.0.0.1:${port}${target.pathname.replace(/\/+$/, '')}`,
     log,
+    cut: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

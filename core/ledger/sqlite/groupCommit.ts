@@ -9,18 +9,31 @@ interface Batch {
 }
 
 /**
+ * How long after a commit ended the next may start. A commit (fsync, synchronous=FULL) blocks
+ * the event loop for a few ms; without a gap a busy host spends its time in back-to-back
+ * fsyncs of one report each (measured: ~1 commit per report, 6 writes each, 130 reports/s).
+ * With it, the reports of the next few ms share one fsync. An idle ledger commits at once.
+ */
+export const defaultCommitGapMs = 8;
+
+/**
  * Group commit on one SQLite connection. Writes run at once inside the open transaction (the
- * first write of an event-loop turn opens it), so every later read sees them; the transaction
- * commits on `setImmediate`, once per turn, with one fsync for every write of that turn.
+ * first write opens it), so every later read sees them; the transaction commits at the end of
+ * that event-loop turn (`setImmediate`) — or, when the previous commit ended less than
+ * `gapMs` ago, that long after it — with one fsync for every write made until then.
  * `durable()` is what callers await before anything leaves the process: it resolves when the
  * writes made so far are committed, and rejects if that commit failed (then rolled back:
  * whoever acted on those writes got no answer out).
  */
 export class GroupCommit {
   private batch: Batch | undefined;
+  private lastCommitEnded = Number.NEGATIVE_INFINITY;
   private readonly nextVersion: Database.Statement<[], { value: number }>;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    private readonly gapMs = defaultCommitGapMs,
+  ) {
     this.nextVersion = db.prepare(
       "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
     );
@@ -65,7 +78,9 @@ export class GroupCommit {
     // A batch nobody awaits must not become an unhandled rejection.
     committed.catch(() => undefined);
     this.batch = { committed, resolve, reject, afterCommit: new Set() };
-    setImmediate(() => this.commit());
+    const wait = this.lastCommitEnded + this.gapMs - performance.now();
+    if (wait > 0) setTimeout(() => this.commit(), wait);
+    else setImmediate(() => this.commit());
   }
 
   private commit(): void {
@@ -75,6 +90,7 @@ export class GroupCommit {
     try {
       this.db.exec('COMMIT');
     } catch (err) {
+      this.lastCommitEnded = performance.now();
       try {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
       } catch {
@@ -88,6 +104,7 @@ export class GroupCommit {
       );
       return;
     }
+    this.lastCommitEnded = performance.now();
     batch.resolve();
     for (const task of batch.afterCommit) task();
   }

@@ -6,6 +6,7 @@ import { IncidentStore } from '../incidentStore.ts';
 import type { IncidentChangeListener, IncidentLedger, Ledger } from '../ledger.ts';
 import { LedgerOutbox } from '../outboxStore.ts';
 import { LedgerReadinessStore } from '../readinessStore.ts';
+import { LedgerRelayActions } from '../relayActionStore.ts';
 import { ReplayStore } from '../replayStore.ts';
 import { GroupCommit } from './groupCommit.ts';
 import { SqliteDocuments } from './sqliteDocuments.ts';
@@ -55,6 +56,7 @@ export function openSqliteLedger(options: SqliteLedgerOptions): SqliteLedger {
     replay: new ReplayStore(new SqliteDocuments(commit, 'replay'), options.now),
     readiness: new LedgerReadinessStore(documents),
     outbox: new LedgerOutbox(documents),
+    relayActions: new LedgerRelayActions(documents),
     queue,
     consumer: queue,
     async health() {

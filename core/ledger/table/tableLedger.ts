@@ -3,6 +3,7 @@ import { IncidentStore } from '../incidentStore.ts';
 import type { Ledger } from '../ledger.ts';
 import { LedgerOutbox } from '../outboxStore.ts';
 import { LedgerReadinessStore } from '../readinessStore.ts';
+import { LedgerRelayActions } from '../relayActionStore.ts';
 import { ReplayStore } from '../replayStore.ts';
 import type { StorageClients } from '../storage.ts';
 import { StorageFenceQueue } from './storageQueue.ts';
@@ -38,6 +39,7 @@ export function tableLedger(
     replay: new ReplayStore(new TableDocuments(storage.replay), options.now),
     readiness: new LedgerReadinessStore(documents),
     outbox: new LedgerOutbox(documents),
+    relayActions: new LedgerRelayActions(documents),
     queue,
     consumer: queue,
     async health() {
