@@ -1,4 +1,5 @@
 import type { ClusterView, Incident } from '../core/protocol/api.ts';
+import type { NodePowerReading, ReadinessView } from '../core/protocol/readiness.ts';
 import type { ApiAnswer, ApiClient } from './apiClient.ts';
 import { requestUntil, unreadable } from './retry.ts';
 
@@ -53,6 +54,12 @@ const isClusterView = (body: unknown) =>
   Array.isArray(body.nodes) &&
   body.nodes.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.state === 'string');
 const isIncidentList = (body: unknown) => isObject(body) && Array.isArray(body.incidents);
+const isPowerReading = (body: unknown) =>
+  isObject(body) &&
+  typeof body.node === 'string' &&
+  ['on', 'off', 'unknown'].includes(body.powerState as string) &&
+  typeof body.detail === 'string';
+const isReadinessView = (body: unknown) => isObject(body) && Array.isArray(body.nodes);
 const isUnfenceAnswer = (body: unknown) => isObject(body) && typeof body.node === 'string';
 
 const clusterPath = (cluster: string) => `/v1/clusters/${encodeURIComponent(cluster)}`;
@@ -64,6 +71,31 @@ export async function getCluster(
 ): Promise<ClusterView> {
   const request = { method: 'GET', path: clusterPath(cluster) } as const;
   return expect200(await call(client, request, isClusterView, deadline), isClusterView);
+}
+
+/**
+ * The node's power read now at its devices (`GET .../nodes/{node}/power`), answered within
+ * `timeoutSeconds` by the server; the request is retried until `deadline` like any read.
+ */
+export async function getNodePower(
+  client: ApiClient,
+  cluster: string,
+  node: string,
+  timeoutSeconds: number,
+  deadline?: number,
+): Promise<NodePowerReading> {
+  const path = `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}/power?timeoutSeconds=${timeoutSeconds}`;
+  const request = { method: 'GET', path } as const;
+  return expect200(await call(client, request, isPowerReading, deadline), isPowerReading);
+}
+
+export async function getReadiness(
+  client: ApiClient,
+  cluster: string,
+  deadline?: number,
+): Promise<ReadinessView> {
+  const request = { method: 'GET', path: `${clusterPath(cluster)}/readiness` } as const;
+  return expect200(await call(client, request, isReadinessView, deadline), isReadinessView);
 }
 
 export async function listIncidents(

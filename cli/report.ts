@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { type Incident, incidentStates, isTerminal } from '../core/protocol/api.ts';
+import type { Incident } from '../core/protocol/api.ts';
+import { incidentStates, isTerminal } from '../core/protocol/states.ts';
 import { type ApiAnswer, ApiClient } from './apiClient.ts';
 import { oneLine, requestUntil, Unanswered } from './retry.ts';
 

@@ -59,6 +59,8 @@ const routes = [
   ['clusterReadiness', 'v1/clusters/{cluster}/readiness', ['GET']],
   ['cluster', 'v1/clusters/{cluster}', ['GET']],
   ['unfence', 'v1/clusters/{cluster}/nodes/{node}/unfence', ['POST']],
+  // An addition to DESIGN's table (README "Using with Pacemaker", API addition): fence_fencer's `status`.
+  ['nodePower', 'v1/clusters/{cluster}/nodes/{node}/power', ['GET']],
   ['relayPoll', 'v1/relays/{relay}/poll', ['POST']],
   ['relayResults', 'v1/relays/{relay}/results', ['POST']],
 ] as const;

@@ -7,6 +7,7 @@ export const agentActions = [
   'status',
   'monitor',
   'list',
+  'list-status',
   'metadata',
   'validate-all',
 ] as const;

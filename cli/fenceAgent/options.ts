@@ -13,6 +13,17 @@ export interface AgentParameter {
   shortdesc: string;
 }
 
+/**
+ * Pacemaker passes an agent none of its timeouts (pcmk_*_timeout and stonith-timeout are
+ * filtered out of the agent's stdin) and kills it when they run out, so the agent's own defaults
+ * sit under Pacemaker's: 20 s for a device's monitor and start, 60 s for off, reboot, list and
+ * status. Pacemaker retries a failed run only if it failed before 70% of its timeout, and gives
+ * the retry only the time left: so each default is either above 70% (monitor 15 of 20 s, off
+ * 50 of 60 s: no retry) or at most half (list and status 15 of 60 s: the retry fits), and no
+ * run is ever killed without its reason.
+ */
+export const timeoutDefaults = { power: 50, status: 15 } as const;
+
 export const parameters: AgentParameter[] = [
   {
     name: 'action',
@@ -66,9 +77,17 @@ export const parameters: AgentParameter[] = [
     name: 'power_timeout',
     getopt: '--power-timeout=[seconds]',
     type: 'second',
-    default: '240',
+    default: String(timeoutDefaults.power),
     shortdesc:
-      'Seconds to wait for Fencer to verify the node off; every action ends within it, retries included',
+      "Seconds off, reboot and on may take, from the agent's start, retries included; keep it about 10 s under Pacemaker's pcmk_off_timeout / stonith-timeout (60 s by default)",
+  },
+  {
+    name: 'status_timeout',
+    getopt: '--status-timeout=[seconds]',
+    type: 'second',
+    default: String(timeoutDefaults.status),
+    shortdesc:
+      "Seconds status, monitor, list and list-status may take, from the agent's start, retries included; keep it under the device's monitor timeout (20 s by default)",
   },
   {
     name: 'reason',

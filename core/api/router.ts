@@ -1,6 +1,7 @@
 import { FencerError } from '../errors.ts';
 import { maxBodyBytes } from '../protocol/api.ts';
 import { ProblemError, problem } from '../protocol/problems.ts';
+import { getNodePower } from './power.ts';
 import { getCluster, getIncident, getReadiness, listClusters, listIncidents } from './reads.ts';
 import { postRelayPoll, postRelayResult } from './relayRoutes.ts';
 import { postReport } from './reports.ts';
@@ -56,6 +57,11 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'POST',
     pattern: new RegExp(`^/v1/clusters/${seg}/nodes/${seg}/unfence$`),
     handler: (ctx, r, [c = '', n = '']) => postUnfence(ctx, r, c, n),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/clusters/${seg}/nodes/${seg}/power$`),
+    handler: (ctx, r, [c = '', n = ''], q) => getNodePower(ctx, r, c, n, q),
   },
   {
     method: 'POST',

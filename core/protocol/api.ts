@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { NodeReadiness } from './readiness.ts';
+import type { IncidentState, NodeState } from './states.ts';
 
-/** Node states of DESIGN.md. Only `member` nodes count as survivors. */
-export const nodeStates = ['member', 'suspected', 'fencing', 'fenced', 'failed'] as const;
-export type NodeState = (typeof nodeStates)[number];
-
-/** Incident states: pending → fencing → fenced | failed; or refused (never acted on). */
-export const incidentStates = ['pending', 'fencing', 'fenced', 'failed', 'refused'] as const;
-export type IncidentState = (typeof incidentStates)[number];
-export const terminalStates: readonly IncidentState[] = ['fenced', 'failed', 'refused'];
-export const isTerminal = (state: IncidentState): boolean => terminalStates.includes(state);
+export {
+  type IncidentState,
+  incidentStates,
+  isTerminal,
+  type NodeState,
+  nodeStates,
+  terminalStates,
+} from './states.ts';
 
 export const maxBodyBytes = 16 * 1024;
 

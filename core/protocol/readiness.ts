@@ -30,3 +30,29 @@ export interface ReadinessView {
     }[];
   }[];
 }
+
+/** One device's live power read by `GET .../nodes/{node}/power` (never stored). */
+export interface DevicePowerReading {
+  level: number;
+  driver: string;
+  description: string;
+  powerState: PowerState;
+  detail: string;
+}
+
+/**
+ * `GET /v1/clusters/{cluster}/nodes/{node}/power` (an addition to DESIGN's table; README "Using
+ * with Pacemaker"): the node's power read now through its levels, the first level that answers.
+ * `unknown` means no level answered; it is never taken for off.
+ */
+export interface NodePowerReading {
+  cluster: string;
+  node: string;
+  powerState: PowerState;
+  /** The level whose devices gave the answer (absent when unknown). */
+  level?: number;
+  /** One line: what was read, or why nothing answered. */
+  detail: string;
+  devices: DevicePowerReading[];
+  checkedAt: string;
+}

@@ -103,7 +103,7 @@ const agent = (url: string, action: string) =>
     runBudgeted(
       agentBin,
       (timeout) => ({
-        input: `action=${action}\nport=b\nfencer_url=${url}\nkey_id=c/a\nsecret_file=${secretFile}\npower_timeout=${timeout}\n`,
+        input: `action=${action}\nport=b\nfencer_url=${url}\nkey_id=c/a\nsecret_file=${secretFile}\npower_timeout=${timeout}\nstatus_timeout=${timeout}\n`,
       }),
       WAIT_S,
     ),
@@ -164,7 +164,7 @@ describe.concurrent('retries go on for as long as the caller allows', () => {
             (timeout) => {
               before = server.connections();
               return {
-                input: `action=off\nport=b\nfencer_url=${server.url}\nkey_id=c/a\nsecret_file=${secretFile}\npower_timeout=${timeout}\n`,
+                input: `action=off\nport=b\nfencer_url=${server.url}\nkey_id=c/a\nsecret_file=${secretFile}\npower_timeout=${timeout}\nstatus_timeout=${timeout}\n`,
               };
             },
             WAIT_S,

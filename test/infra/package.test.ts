@@ -28,6 +28,7 @@ const functionNames = [
   'clusterReadiness',
   'cluster',
   'unfence',
+  'nodePower',
   'relayPoll',
   'relayResults',
   'fenceWorker',

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dummyId } from '../support/cib.ts';
+import { nodeSecretFile } from '../support/lab.ts';
 import {
   crmMon,
   dummyRunsOn,
@@ -71,6 +72,25 @@ async function staleFenced(): Promise<void> {
   await lab.inNodeOk(survivor, ['crm_resource', '--clear', '--resource', dummyId]);
   const held = (await fencerView(lab)).nodes.find((n) => n.name === stale);
   expect(held?.state).toBe('fenced');
+  // fence_fencer's status, as Pacemaker runs it, reads the power at the BMC through Fencer:
+  // ON, whatever Fencer's record says (it answered OFF from the record before phase 2).
+  const options = [
+    'action=status',
+    `port=${stale}`,
+    `fencer_url=${lab.fencer.urlForNodes}`,
+    'key_id=pcmk',
+    `secret_file=${nodeSecretFile}`,
+  ];
+  const status = await lab.inNode(survivor, [
+    'sh',
+    '-c',
+    `printf '%s\\n' ${options.join(' ')} | fence_fencer`,
+  ]);
+  expect({ code: status.code, stdout: status.stdout, stderr: status.stderr }).toEqual({
+    code: 0,
+    stdout: 'Status: ON\n',
+    stderr: '',
+  });
   await sleep(2000);
 
   // Act: the split brain.

@@ -38,14 +38,15 @@ export const dummyXml = [
 ].join('');
 
 /**
- * In order: fencing on; `off` as the cluster's fence action (Pacemaker's default is reboot,
- * which fence_fencer today answers with an off only: see the issue); resources stay where they
- * run (no move back when a fenced node returns); the device; the resource.
+ * In order: fencing on; `off` as the cluster's fence action for the split-brain trials (their
+ * assertion is one power cut and the loser left off until the operator's move; Pacemaker's
+ * default, `reboot`, has a scenario of its own that sets it: reboot.test.ts); resources stay
+ * where they run (no move back when a fenced node returns); the device; the resource.
  */
 export function pacemakerSetupCommands(fencerUrl: string, secretFile: string): string[][] {
   return [
     ['crm_attribute', '--type', 'crm_config', '--name', 'stonith-enabled', '--update', 'true'],
-    ['crm_attribute', '--type', 'crm_config', '--name', 'stonith-action', '--update', 'off'],
+    stonithActionCommand('off'),
     ['crm_attribute', '--type', 'rsc_defaults', '--name', 'resource-stickiness', '--update', '100'],
     [
       'cibadmin',
@@ -58,6 +59,17 @@ export function pacemakerSetupCommands(fencerUrl: string, secretFile: string): s
     ['cibadmin', '--create', '--scope', 'resources', '--xml-text', dummyXml],
   ];
 }
+
+/** The cluster's fence action (`stonith-action`), as an operator sets it. */
+export const stonithActionCommand = (action: 'off' | 'reboot'): string[] => [
+  'crm_attribute',
+  '--type',
+  'crm_config',
+  '--name',
+  'stonith-action',
+  '--update',
+  action,
+];
 
 /** A command as a shell line (single quotes around what needs them), for docs and messages. */
 export function shellLine(argv: readonly string[]): string {

@@ -18,6 +18,8 @@ const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 /** Fencer's name for the lab's cluster (Pacemaker's cluster_name is the same). */
 export const fencerCluster = 'pcmk';
+/** Fencer's deadline for a fence in the lab (see the timeout pairing in the README). */
+export const fenceDeadlineSeconds = 45;
 export const bmcTarget = (node: LabNode) => `${node}-bmc`;
 
 const newKey = () => randomBytes(32).toString('base64');
@@ -103,6 +105,11 @@ export class FencerSide {
           // into a member at a random moment, and the stale-fenced scenario needs it held
           // `fenced` until its split brain (the re-proof of arbiter rule 3 is what it tests).
           readinessIntervalSeconds: 0,
+          // The timeout pairing of the README: Pacemaker's 60 s (stonith-timeout) > the agent's
+          // power_timeout (50 s, its default) > Fencer's verdict (45 s), so a fence that cannot
+          // succeed ends as Fencer's `failed`, with its reason, before the agent gives up, and
+          // the agent before Pacemaker kills it.
+          fenceDeadlineSeconds,
           nodes: Object.fromEntries(
             labNodes.map((node) => [
               node,

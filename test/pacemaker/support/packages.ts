@@ -12,6 +12,7 @@ export const pacemakerTestPackages = [
   { name: 'ipmitool', why: 'the IPMI client the relay runs' },
   { name: 'socat', why: "forwards the nodes' network to Fencer on loopback" },
   { name: 'nftables', why: "cuts corosync's traffic inside a node's network namespace" },
+  { name: 'iptables', why: "the seed document's LifeKeeper comm-path cut (TCP 7365)" },
   { name: 'iproute2', why: 'network namespaces, the bridge, veth pairs' },
   { name: 'fence-agents', why: "metadata.rng, the schema of a fence agent's metadata" },
   { name: 'libxml2-utils', why: 'xmllint, to validate the metadata against it' },
