@@ -37,6 +37,9 @@ export interface RelayTransport {
   reachable(signal: AbortSignal): Promise<DriverCheck>;
 }
 
+/** The longest a connection to a relay stays open idle, whatever the relay advertises. */
+const idleConnectionMs = 60 * 60_000;
+
 /**
  * Push mode: HTTPS `POST {url}/v1/actions` to a relay listening at its site, its certificate
  * checked against `ca`. The CA file is read on first use, so a broken one fails the call, not
@@ -52,8 +55,13 @@ export function pushTransport(
   const client = (): AxiosInstance => {
     try {
       http ??= axios.create({
+        // One agent per device for the life of the process (the driver cache keeps the driver):
+        // the connection its readiness checks use stays open for the next fence. With an idle
+        // timeout set, Node's agent honours the relay's `Keep-Alive: timeout=N` and closes an
+        // idle connection a second before the relay would, so no request meets a closing socket.
         httpsAgent: new Agent({
           keepAlive: true,
+          timeout: idleConnectionMs,
           minVersion: 'TLSv1.2',
           ...(relay.ca ? { ca: readFileSync(resolvePath(relay.ca, baseDir)) } : {}),
         }),
