@@ -75,6 +75,13 @@ export async function handleAction(ctx: ActionContext, signed: SignedRequest): P
   const begun = ctx.idempotency.begin(keyId, request, () =>
     scheduleAction(ctx, request, target, arrivedAt),
   );
+  if (begun.kind === 'full') {
+    throw new ProblemError(
+      'unavailable',
+      'the relay keeps the answers of the last 10 minutes and has no room for another; retry shortly',
+      { retryable: true, retryAfter: 1 },
+    );
+  }
   if (begun.kind === 'conflict') {
     throw new ProblemError(
       'request-conflict',
