@@ -18,7 +18,7 @@ export interface ActionContext {
   idempotency: IdempotencyStore;
   scheduler: ActionScheduler;
   logger: Logger;
-  executorFor(target: ResolvedTarget): PowerExecutor;
+  executorFor(target: ResolvedTarget): PowerExecutor | Promise<PowerExecutor>;
 }
 
 export interface HttpAnswer {
@@ -128,9 +128,9 @@ async function scheduleAction(
   try {
     return await ctx.scheduler.submit(
       device,
-      () => {
+      async () => {
         wait.cancel();
-        return runAction(request, ctx.executorFor(target), ctx.clock, arrivedAt);
+        return runAction(request, await ctx.executorFor(target), ctx.clock, arrivedAt);
       },
       wait.signal,
     );
