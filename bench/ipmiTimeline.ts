@@ -12,13 +12,14 @@ import { startBenchServer } from './server.ts';
 
 /**
  * Where the time of one IPMI fence goes, as the hook sees it: `npx tsx bench/ipmiTimeline.ts
- * [runs]`. For each fence (report → the hook knowing `fenced`, through fencer serve → HTTPS →
+ * [runs] [idle seconds between fences]`. For each fence (report → the hook knowing `fenced`, through fencer serve → HTTPS →
  * fencer-relay → ipmitool → the pyghmi BMC) it prints, in ms from the report: the incident's
  * creation, each attempt, each relay action (arrival, answer, every ipmitool step) from the
  * relay's audit log, each BMC event (session open/close, commands) from the simulator's log,
  * and when the hook knew. Not part of `npm run bench`: a tool to look, not a figure.
  */
 const runs = Number(process.argv[2] ?? 5);
+const idleMs = Number(process.argv[3] ?? 0) * 1000;
 ensureDebianPackages(['ipmitool', 'python3-pyghmi', 'openssl']);
 const dir = mkdtempSync(join(tmpdir(), 'fencer-timeline-'));
 const bmc = await startBmcSim({ dir });
@@ -87,6 +88,7 @@ try {
     await bmc.set({ power: 'on' });
     const back = await admin.request('POST', '/v1/clusters/tl/nodes/b/unfence', {});
     if (back.status !== 200) throw new Error(`unfence: ${back.status}`);
+    await new Promise((r) => setTimeout(r, idleMs));
   }
 } finally {
   await server.stop();

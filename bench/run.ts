@@ -101,7 +101,7 @@ if (wanted('fence')) {
   row(`IPMI: serve → relay → ipmitool → BMC (cold ${fmt(ipmi.chainCold)})`, ipmi.chain);
   row('IPMI: relay alone (relay driver off + status)', ipmi.relayAlone);
   row('baseline: fence_ipmilan --action off', ipmi.fenceIpmilan);
-  row('floor: ipmitool chassis power off + power status', ipmi.floor);
+  row('floor: ipmitool off + status, as the relay runs it', ipmi.floor);
   const cloud = await benchCloudFence(quick ? 5 : 20);
   row(`azure-vm on the fake ARM (cold ${fmt(cloud.azureVm.cold)})`, cloud.azureVm.fence);
   row(`aws-ec2 on the fake EC2 (cold ${fmt(cloud.awsEc2.cold)})`, cloud.awsEc2.fence);
