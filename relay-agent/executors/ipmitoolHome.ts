@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,23 +30,40 @@ const names = ['enterprise-numbers', 'enterprise-numbers.txt'];
 let prepared: { home: string | undefined } | undefined;
 
 /**
- * The HOME to give ipmitool: a private directory (0700, removed when the relay exits) holding
- * the small registry, made once per process. Undefined when it cannot be made (a read-only
- * temporary directory): ipmitool then keeps the caller's HOME and reads the system registry,
- * slower but with the same result.
+ * The HOME to give ipmitool: a directory of this user's (0700) under the temporary directory,
+ * holding the small registry, made once per process and shared by every relay of the user
+ * (nothing is left behind per run). Undefined when it cannot be made, or when it exists but is
+ * not this user's private directory (someone else could choose what ipmitool reads): ipmitool
+ * then keeps the caller's HOME and reads the system registry, slower but with the same result.
  */
 export function ipmitoolHome(): string | undefined {
-  prepared ??= { home: makeHome(tmpdir()) };
+  prepared ??= { home: prepareIpmitoolHome(tmpdir()) };
   return prepared.home;
 }
 
-function makeHome(base: string): string | undefined {
+/** Makes (or finds) the HOME under `base`; see ipmitoolHome. */
+export function prepareIpmitoolHome(base: string): string | undefined {
   try {
-    const home = mkdtempSync(join(base, 'fencer-relay-ipmitool-'));
-    process.once('exit', () => rmSync(home, { recursive: true, force: true }));
+    const uid = process.getuid?.();
+    const home = join(base, `fencer-relay-ipmitool-${uid ?? 'user'}`);
+    try {
+      mkdirSync(home, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const dir = lstatSync(home);
+    if (!dir.isDirectory() || (uid !== undefined && dir.uid !== uid) || (dir.mode & 0o077) !== 0)
+      return undefined;
     const misc = join(home, '.local', 'usr', 'share', 'misc');
     mkdirSync(misc, { recursive: true, mode: 0o700 });
-    for (const name of names) writeFileSync(join(misc, name), registry, { mode: 0o600 });
+    for (const name of names) {
+      const file = join(misc, name);
+      if (existsSync(file) && readFileSync(file, 'utf8') === registry) continue;
+      // Another relay's ipmitool may be reading it: replace it whole, never rewrite it in place.
+      const next = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(next, registry, { mode: 0o600 });
+      renameSync(next, file);
+    }
     return home;
   } catch {
     return undefined;
