@@ -21,6 +21,8 @@ let relay: RelayInProcess;
 let shortRelay: RelayInProcess;
 let proxy: CountingProxy;
 let shortProxy: CountingProxy;
+/** In front of `relay` too, for the two-device case. */
+let sharedProxy: CountingProxy;
 
 interface Seen {
   opened: number;
@@ -74,11 +76,10 @@ beforeAll(async () => {
   process.env['KEEPALIVE_TEST_PW'] = 'pw';
   dir = mkdtempSync(join(tmpdir(), 'relay-keepalive-'));
   const pki = makeTestPki(dir);
-  const targets = {
-    bmc: {
-      ipmi: { host: '10.0.0.1', user: 'u', password: { secretRef: 'env:KEEPALIVE_TEST_PW' } },
-    },
-  };
+  const ipmi = (host: string) => ({
+    ipmi: { host, user: 'u', password: { secretRef: 'env:KEEPALIVE_TEST_PW' } },
+  });
+  const targets = { bmc: ipmi('10.0.0.1'), 'bmc-2': ipmi('10.0.0.2') };
   const start = (file: string, extra: Record<string, unknown> = {}) =>
     startRelayInProcess({
       ...writeRelayConfig({ dir, pki, targets, file: join(dir, file), extra }),
@@ -89,6 +90,7 @@ beforeAll(async () => {
   shortRelay = await start('short.yaml', { limits: { keepAliveSeconds: 5 } });
   proxy = await startCountingProxy(relay.url);
   shortProxy = await startCountingProxy(shortRelay.url);
+  sharedProxy = await startCountingProxy(relay.url);
 });
 
 afterAll(async () => {
@@ -96,6 +98,7 @@ afterAll(async () => {
   await shortRelay?.stop();
   proxy?.close();
   shortProxy?.close();
+  sharedProxy?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -166,5 +169,17 @@ describe('keep-alive between Fencer and a push relay', () => {
     expect(action.headers['keep-alive']).toBe('timeout=600');
     expect(health.headers['keep-alive']).toBe('timeout=600');
     agent.destroy();
+  });
+
+  it('shares one connection among the devices behind one relay (the drivers of two targets)', async () => {
+    // Prepare: two devices, each with its own driver, as the driver cache builds them.
+    const first = relayDriverFor(relay, 'bmc', {}, { url: sharedProxy.url });
+    const second = relayDriverFor(relay, 'bmc-2', {}, { url: sharedProxy.url });
+    // Act: one after the other, as readiness checks them.
+    await first.powerState(fenceTarget(), AbortSignal.timeout(5000));
+    await second.powerState(fenceTarget(), AbortSignal.timeout(5000));
+    await first.powerState(fenceTarget(), AbortSignal.timeout(5000));
+    // Assess
+    expect(sharedProxy.connections).toHaveLength(1);
   });
 });
