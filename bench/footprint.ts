@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBmcSim } from '../test/relay/peers/bmcSim.ts';
 import { fenceTarget, relayDriverFor } from '../test/relay/peers/client.ts';
-import { ipmiTargetFor, startRelayProcess, writeRelayConfig } from '../test/relay/peers/relay.ts';
+import {
+  ipmiTargetFor,
+  relayUnitNodeArgs,
+  startRelayProcess,
+  writeRelayConfig,
+} from '../test/relay/peers/relay.ts';
 import { makeTestPki } from '../test/relay/peers/tls.ts';
 import { repoRoot } from '../test/support/processes.ts';
 import { median, type Summary, summarize } from './stats.ts';
@@ -61,6 +66,8 @@ export interface RelayFootprint {
   afterRssMiB: number;
   actions: number;
   actionLatency: Summary;
+  /** The node options the relay ran with (the systemd unit's). */
+  nodeArgs: string[];
 }
 
 const rssMiB = (pid: number) => {
@@ -73,7 +80,8 @@ const rssMiB = (pid: number) => {
 
 /**
  * The relay agent's resident memory at idle, and after `actions` signed status actions (real
- * ipmitool), running the single-file build a site installs (`npm run build:relay`).
+ * ipmitool), running the single-file build a site installs (`npm run build:relay`) with the
+ * node options of its systemd unit.
  */
 export async function benchRelayFootprint(actions: number, inFlight = 8): Promise<RelayFootprint> {
   const dir = mkdtempSync(join(tmpdir(), 'fencer-bench-rss-'));
@@ -82,7 +90,8 @@ export async function benchRelayFootprint(actions: number, inFlight = 8): Promis
   const bmc = await startBmcSim({ dir });
   const pki = makeTestPki(dir);
   const site = writeRelayConfig({ dir, pki, targets: { bmc: ipmiTargetFor(bmc, dir) } });
-  const relay = await startRelayProcess({ ...site, ca: pki.caCert, entry });
+  const nodeArgs = relayUnitNodeArgs();
+  const relay = await startRelayProcess({ ...site, ca: pki.caCert, entry, nodeArgs });
   try {
     await new Promise((r) => setTimeout(r, 2000));
     const idleRssMiB = rssMiB(relay.peer.pid);
@@ -105,6 +114,7 @@ export async function benchRelayFootprint(actions: number, inFlight = 8): Promis
       afterRssMiB: rssMiB(relay.peer.pid),
       actions: latencies.length,
       actionLatency: summarize(latencies),
+      nodeArgs,
     };
   } finally {
     await relay.stop();

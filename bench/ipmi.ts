@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { Incident } from '../core/protocol/api.ts';
+import { ipmitoolHome } from '../relay-agent/executors/ipmitoolHome.ts';
 import { startBmcSim } from '../test/relay/peers/bmcSim.ts';
 import { fenceTarget, relayDriverFor } from '../test/relay/peers/client.ts';
 import {
@@ -27,7 +28,7 @@ export interface IpmiResult {
   chainCold: number;
   /** The same verified off through the relay alone: the relay driver's off + status (HTTPS → relay → ipmitool). */
   relayAlone: Summary;
-  /** The floor: `ipmitool chassis power off` + `chassis power status`. */
+  /** The floor: `ipmitool chassis power off` + `chassis power status`, run as the relay runs it. */
   floor: Summary;
   /** ClusterLabs' fence_ipmilan `off` (Debian fence-agents) on the same simulator. */
   fenceIpmilan: Summary;
@@ -87,6 +88,8 @@ export async function benchIpmi(runs: number): Promise<IpmiResult> {
       if (back.status !== 200) throw new Error(`unfence: ${back.status}`);
       return ms;
     };
+    const home = ipmitoolHome();
+    const floorHome = home ? { HOME: home } : {};
     const ipmitool = (words: string[]) =>
       execFileSync(
         'ipmitool',
@@ -105,7 +108,9 @@ export async function benchIpmi(runs: number): Promise<IpmiResult> {
           ...words,
         ],
         {
-          env: { PATH: process.env.PATH, IPMI_PASSWORD: bmc.password },
+          // As the relay runs it: with its one-entry vendor registry (ipmitoolHome.ts), so the
+          // floor is what ipmitool itself costs, not its parse of the 4.7 MB IANA registry.
+          env: { PATH: process.env.PATH, IPMI_PASSWORD: bmc.password, ...floorHome },
           encoding: 'utf8',
         },
       );

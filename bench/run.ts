@@ -18,7 +18,7 @@ import { fmt, type Summary } from './stats.ts';
  * Not a test: it asserts only what makes a number meaningless (e.g. a fence that did not fence).
  */
 const quick = process.argv.includes('--quick');
-/** `-- --only=decision,startup`: just those sections (hook, decision, startup, pull, fence, cold). */
+/** `-- --only=decision,startup`: just those sections (hook, decision, startup, pull, fence, cold, relay). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -92,48 +92,52 @@ if (wanted('pull')) {
   row('pull: action delivery (attempt start → at the relay)', pull.delivery);
 }
 
-if (!wanted('fence')) {
-  finish({});
-  process.exit(0);
+const measured: Record<string, unknown> = {};
+if (wanted('fence')) {
+  out('\nTime to verified fence (report → incident fenced, from the ledger)');
+  const dummy = await benchDummyFence(quick ? 5 : 30);
+  row(`dummy target (cold first fence ${fmt(dummy.cold)})`, dummy.fence);
+  const ipmi = await benchIpmi(quick ? 5 : 30);
+  row(`IPMI: serve → relay → ipmitool → BMC (cold ${fmt(ipmi.chainCold)})`, ipmi.chain);
+  row('IPMI: relay alone (relay driver off + status)', ipmi.relayAlone);
+  row('baseline: fence_ipmilan --action off', ipmi.fenceIpmilan);
+  row('floor: ipmitool off + status, as the relay runs it', ipmi.floor);
+  const cloud = await benchCloudFence(quick ? 5 : 20);
+  row(`azure-vm on the fake ARM (cold ${fmt(cloud.azureVm.cold)})`, cloud.azureVm.fence);
+  row(`aws-ec2 on the fake EC2 (cold ${fmt(cloud.awsEc2.cold)})`, cloud.awsEc2.fence);
+  const ratios = {
+    chainVsFenceIpmilan: ipmi.chain.median / ipmi.fenceIpmilan.median,
+    chainVsFloor: ipmi.chain.median / ipmi.floor.median,
+    relayAloneVsFloor: ipmi.relayAlone.median / ipmi.floor.median,
+  };
+  out(
+    `  ratios (medians): whole chain / fence_ipmilan = ${ratios.chainVsFenceIpmilan.toFixed(2)}×, whole chain / floor = ${ratios.chainVsFloor.toFixed(2)}×, relay alone / floor = ${ratios.relayAloneVsFloor.toFixed(2)}×`,
+  );
+  Object.assign(measured, { dummy, ipmi, ratios });
 }
-out('\nTime to verified fence (report → incident fenced, from the ledger)');
-const dummy = await benchDummyFence(quick ? 5 : 30);
-row(`dummy target (cold first fence ${fmt(dummy.cold)})`, dummy.fence);
-const ipmi = await benchIpmi(quick ? 5 : 30);
-row(`IPMI: serve → relay → ipmitool → BMC (cold ${fmt(ipmi.chainCold)})`, ipmi.chain);
-row('IPMI: relay alone (relay driver off + status)', ipmi.relayAlone);
-row('baseline: fence_ipmilan --action off', ipmi.fenceIpmilan);
-row('floor: ipmitool chassis power off + power status', ipmi.floor);
-const cloud = await benchCloudFence(quick ? 5 : 20);
-row(`azure-vm on the fake ARM (cold ${fmt(cloud.azureVm.cold)})`, cloud.azureVm.fence);
-row(`aws-ec2 on the fake EC2 (cold ${fmt(cloud.awsEc2.cold)})`, cloud.awsEc2.fence);
-const ratios = {
-  chainVsFenceIpmilan: ipmi.chain.median / ipmi.fenceIpmilan.median,
-  chainVsFloor: ipmi.chain.median / ipmi.floor.median,
-  relayAloneVsFloor: ipmi.relayAlone.median / ipmi.floor.median,
-};
-out(
-  `  ratios (medians): whole chain / fence_ipmilan = ${ratios.chainVsFenceIpmilan.toFixed(2)}×, whole chain / floor = ${ratios.chainVsFloor.toFixed(2)}×, relay alone / floor = ${ratios.relayAloneVsFloor.toFixed(2)}×`,
-);
 
-if (!wanted('cold')) {
-  finish({ dummy, ipmi, ratios });
-  process.exit(0);
+if (wanted('cold')) {
+  out('\nCold start');
+  const cold = benchColdStart(quick ? 5 : 15);
+  row(`node importing the bundled Functions entry (${cold.entryKiB} KiB)`, cold.entryProcess);
+  row('node importing nothing (baseline)', cold.bareProcess);
+  row('the import() alone', cold.importOnly);
+  out(
+    `  ratio entry process / bare node = ${(cold.entryProcess.median / cold.bareProcess.median).toFixed(2)}×`,
+  );
+  measured['cold'] = cold;
 }
-out('\nCold start and footprint');
-const cold = benchColdStart(quick ? 5 : 15);
-row(`node importing the bundled Functions entry (${cold.entryKiB} KiB)`, cold.entryProcess);
-row('node importing nothing (baseline)', cold.bareProcess);
-row('the import() alone', cold.importOnly);
-out(
-  `  ratio entry process / bare node = ${(cold.entryProcess.median / cold.bareProcess.median).toFixed(2)}×`,
-);
-const relay = await benchRelayFootprint(quick ? 200 : 1000);
-out(
-  `  relay agent RSS: ${relay.idleRssMiB} MiB idle, ${relay.afterRssMiB} MiB after ${relay.actions} status actions (action p50 ${fmt(relay.actionLatency.median)}, 8 in flight)`,
-);
 
-finish({ dummy, ipmi, ratios, cold, relay });
+if (wanted('relay')) {
+  out("\nRelay agent footprint (the single-file build, with the systemd unit's node options)");
+  const relay = await benchRelayFootprint(quick ? 200 : 1000);
+  out(
+    `  relay agent RSS: ${relay.idleRssMiB} MiB idle, ${relay.afterRssMiB} MiB after ${relay.actions} status actions (action p50 ${fmt(relay.actionLatency.median)}, 8 in flight; node ${relay.nodeArgs.join(' ')})`,
+  );
+  measured['relay'] = relay;
+}
+
+finish(measured);
 
 function finish(sections: Record<string, unknown>) {
   const run = {

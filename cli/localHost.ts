@@ -53,6 +53,9 @@ export interface LocalHost {
   stop(): Promise<void>;
 }
 
+/** How long the start waits for the first readiness round before it listens anyway. */
+const firstReadinessWaitMs = 3_000;
+
 /**
  * The local host: the Functions app's handlers over node:http(s), a queue poller running the
  * same worker, and the repair sweeper (at start, then periodically). One process, one port.
@@ -100,6 +103,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // Driver modules and SDKs load before the host says it listens (bounded: a slow one is left
   // to finish in the background), so the first fence never waits for a module load.
   await Promise.race([warmedUp, clock.sleep(10_000)]);
+  // So does the first readiness round (bounded more tightly: a hung device must not hold the
+  // start): its checks get the tokens, open the connections and run the code a fence uses, and
+  // the first fence does not queue behind a check of its own device at the relay.
+  const readinessTickMs = options.readinessTickMs ?? 5_000;
+  const readiness = startPeriodic(
+    () => runReadinessTick(runtime, readinessTickMs),
+    readinessTickMs,
+    log,
+    'readiness tick',
+  );
+  await Promise.race([readiness.firstRun, clock.sleep(firstReadinessWaitMs)]);
 
   const limits = { ...defaultHttpLimits, ...options.limits };
   const http = createHttpHost(runtime, limits, options.tls);
@@ -118,13 +132,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     'notification dispatch',
   );
   wakeNotifications = notifications.wake;
-  const readinessTickMs = options.readinessTickMs ?? 5_000;
-  const readiness = startPeriodic(
-    () => runReadinessTick(runtime, readinessTickMs),
-    readinessTickMs,
-    log,
-    'readiness tick',
-  );
   return {
     port,
     url: `${options.tls ? 'https' : 'http'}://${shown}:${port}/api`,

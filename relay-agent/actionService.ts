@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { type ActionContext, type HttpAnswer, handleAction } from './actions.ts';
 import type { Logger } from './audit.ts';
 import type { RelayRuntimeConfig, ResolvedTarget } from './config.ts';
-import { createExecutor } from './executors/createExecutor.ts';
+import { createExecutor, preloadExecutors } from './executors/createExecutor.ts';
 import type { PowerExecutor } from './executors/types.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import type { ActionOutcome } from './runAction.ts';
@@ -17,7 +17,7 @@ export interface ActionServiceDeps {
   /** Base environment of child processes (PATH, locale); see ExecutorDeps.childEnv. */
   childEnv: Readonly<Record<string, string>>;
   /** Tests may hand in fake executors; by default they are built from the target's config. */
-  executorFor?: (target: ResolvedTarget) => PowerExecutor;
+  executorFor?: (target: ResolvedTarget) => PowerExecutor | Promise<PowerExecutor>;
 }
 
 /**
@@ -39,9 +39,11 @@ export class ActionService {
     this.nonces = new MemoryNonceStore(() => deps.clock.now());
     this.idempotency = new IdempotencyStore(deps.clock, config.idempotencyMs);
     this.scheduler = new ActionScheduler(config.limits);
+    this.preload(config);
   }
 
   reload(next: RelayRuntimeConfig): void {
+    this.preload(next);
     this.idempotency.setTtl(next.idempotencyMs);
     this.scheduler.setLimits(next.limits);
     this.config = next;
@@ -58,6 +60,14 @@ export class ActionService {
   /** Actions still running (for a graceful stop). */
   running(): Promise<ActionOutcome>[] {
     return this.idempotency.running();
+  }
+
+  /** The executors of the configured kinds, loaded now rather than on the first action. */
+  private preload(config: RelayRuntimeConfig): void {
+    if (this.deps.executorFor) return;
+    preloadExecutors(config.targets.values()).catch((err: unknown) =>
+      this.deps.logger.error({ err }, 'cannot load an executor module'),
+    );
   }
 
   private context(): ActionContext {

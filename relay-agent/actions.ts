@@ -18,7 +18,7 @@ export interface ActionContext {
   idempotency: IdempotencyStore;
   scheduler: ActionScheduler;
   logger: Logger;
-  executorFor(target: ResolvedTarget): PowerExecutor;
+  executorFor(target: ResolvedTarget): PowerExecutor | Promise<PowerExecutor>;
 }
 
 export interface HttpAnswer {
@@ -75,6 +75,13 @@ export async function handleAction(ctx: ActionContext, signed: SignedRequest): P
   const begun = ctx.idempotency.begin(keyId, request, () =>
     scheduleAction(ctx, request, target, arrivedAt),
   );
+  if (begun.kind === 'full') {
+    throw new ProblemError(
+      'unavailable',
+      'the relay keeps the answers of the last 10 minutes and has no room for another; retry shortly',
+      { retryable: true, retryAfter: 1 },
+    );
+  }
   if (begun.kind === 'conflict') {
     throw new ProblemError(
       'request-conflict',
@@ -121,9 +128,9 @@ async function scheduleAction(
   try {
     return await ctx.scheduler.submit(
       device,
-      () => {
+      async () => {
         wait.cancel();
-        return runAction(request, ctx.executorFor(target), ctx.clock, arrivedAt);
+        return runAction(request, await ctx.executorFor(target), ctx.clock, arrivedAt);
       },
       wait.signal,
     );

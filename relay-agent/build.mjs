@@ -21,6 +21,13 @@ await build({
   target: 'node20',
   outfile,
   legalComments: 'none',
+  // Whitespace and comments out, names kept (stack traces in the relay's log stay readable).
+  // The whole file is V8's source string for as long as the relay runs: smaller, and ASCII
+  // only (a single non-ASCII character in a kept comment made it two bytes per character),
+  // it holds about 3 MiB less of the relay's memory.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
   logLevel: 'warning',
   // Bundled CommonJS packages (pino, axios's deps) call require() for Node built-ins.
   banner: {

@@ -142,12 +142,16 @@ export const relayTarget = z
  * What the relay takes on at once. Connections past `maxConnections` are closed as they come
  * (it is also kept within the process's open-file limit); actions run one at a time per device
  * and at most `maxRunningActions` at once; past `maxQueuedActions` (running + waiting) a new
- * action is answered 503 `unavailable` (retryable).
+ * action is answered 503 `unavailable` (retryable). A connection that carried a signed action
+ * (Fencer's) may stay open idle for `keepAliveSeconds`, longer than Fencer's readiness interval
+ * (300 s by default), so its checks keep the connection a fence will use open; any other
+ * connection is closed after 5 s idle.
  */
 export const relayLimits = z.strictObject({
   maxConnections: z.number().int().min(4).max(65_536).default(128),
   maxRunningActions: z.number().int().min(1).max(256).default(8),
   maxQueuedActions: z.number().int().min(1).max(10_000).default(64),
+  keepAliveSeconds: z.number().int().min(5).max(3600).default(600),
 });
 export type RelayLimits = z.infer<typeof relayLimits>;
 

@@ -1,3 +1,4 @@
+import { maxSkewSeconds } from '../core/auth/signing.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ActionOutcome } from './runAction.ts';
 
@@ -9,15 +10,28 @@ export type IdempotencyResult =
   /** The first request finished; its outcome is answered again, nothing is run. */
   | { kind: 'replayed'; outcome: Promise<ActionOutcome> }
   /** The requestId was used for another target or action: refused (409 request-conflict). */
-  | { kind: 'conflict'; first: { target: string; action: string } };
+  | { kind: 'conflict'; first: { target: string; action: string } }
+  /** The store is full of answers it may not forget yet: refused (503, retryable), not run. */
+  | { kind: 'full' };
 
 interface Entry {
   target: string;
   action: string;
   outcome: Promise<ActionOutcome>;
+  arrivedAt: number;
   /** Unset while running. Expiry is derived from it and the clock, never stored. */
   completedAt?: number;
 }
+
+/** The most answers the relay keeps (a few KiB each: the steps of one action). */
+export const maxIdempotencyEntries = 4096;
+
+/**
+ * How long a request can come back as fresh after it arrived: its timestamp was within
+ * ±maxSkewSeconds of the relay's clock then, and a copy is refused as stale once it is more
+ * than maxSkewSeconds old, so at most 2 × maxSkewSeconds after the first arrival.
+ */
+export const replayWindowMs = 2 * maxSkewSeconds * 1000;
 
 /**
  * Remembers every action by (key, requestId), in memory: the relay is a single process, and
@@ -31,6 +45,13 @@ interface Entry {
  *   t1          action ends → entry {completedAt: t1}
  *   t1..t1+ttl  same requestId → the first outcome again; other target/action → conflict
  *   ≥ t1+ttl    expired: the requestId is new again
+ *
+ * Bounded: at most `maxEntries` entries. When a new requestId finds the store full, expired
+ * entries go first, then the oldest finished ones that arrived more than `replayWindowMs`
+ * ago, before their ttl: a copy of such a request is refused as stale by the signature check
+ * (and a copy within the window as replayed by the nonce store), so forgetting it cannot let
+ * a replay act. Running actions and answers younger than the window are never dropped; when
+ * nothing can go, the new action is refused as `full` (retryable) instead of run.
  */
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -38,10 +59,16 @@ export class IdempotencyStore {
   constructor(
     private readonly clock: Clock,
     private ttlMs: number,
+    private readonly maxEntries = maxIdempotencyEntries,
   ) {}
 
   setTtl(ttlMs: number): void {
     this.ttlMs = ttlMs;
+  }
+
+  /** Entries held now (running and finished, expired ones not yet dropped). */
+  get size(): number {
+    return this.entries.size;
   }
 
   begin(
@@ -51,7 +78,6 @@ export class IdempotencyStore {
   ): IdempotencyResult {
     const key = `${keyId}\n${request.requestId}`;
     const now = this.clock.now();
-    if (this.entries.size > 1000) this.sweep(now);
     const existing = this.entries.get(key);
     if (existing && !this.expired(existing, now)) {
       if (existing.target !== request.target || existing.action !== request.action) {
@@ -60,10 +86,13 @@ export class IdempotencyStore {
       const kind = existing.completedAt === undefined ? 'joined' : 'replayed';
       return { kind, outcome: existing.outcome };
     }
+    this.entries.delete(key);
+    if (!this.makeRoom(now)) return { kind: 'full' };
     const entry: Entry = {
       target: request.target,
       action: request.action,
       outcome: Promise.resolve().then(start),
+      arrivedAt: now,
     };
     entry.outcome = entry.outcome.finally(() => {
       entry.completedAt = this.clock.now();
@@ -89,7 +118,16 @@ export class IdempotencyStore {
     return entry.completedAt !== undefined && now >= entry.completedAt + this.ttlMs;
   }
 
-  private sweep(now: number): void {
+  /** Makes room for one entry (the rule above); false when nothing may be dropped. */
+  private makeRoom(now: number): boolean {
+    if (this.entries.size < this.maxEntries) return true;
     for (const [key, entry] of this.entries) if (this.expired(entry, now)) this.entries.delete(key);
+    // The map keeps arrival order: the first finished entry past the window is the oldest.
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size < this.maxEntries) break;
+      if (now - entry.arrivedAt <= replayWindowMs) break;
+      if (entry.completedAt !== undefined) this.entries.delete(key);
+    }
+    return this.entries.size < this.maxEntries;
   }
 }

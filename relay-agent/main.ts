@@ -1,10 +1,9 @@
-import { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { ConfigError } from '../core/config/issues.ts';
 import { errorMessage } from '../core/errors.ts';
-import packageJson from '../package.json' with { type: 'json' };
 import { ActionService } from './actionService.ts';
 import { createRelayLogger } from './audit.ts';
+import { parseRelayArgs } from './cli.ts';
 import { loadRelayConfig } from './loadConfig.ts';
 import { PullLoop } from './pullLoop.ts';
 import { childEnvOf, createProcessRunner } from './runner.ts';
@@ -16,13 +15,7 @@ import { RelayServer } from './server.ts';
  * Exit codes: 0 stopped, 1 failed at run time, 2 bad usage or config.
  */
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = new Command('fencer-relay')
-    .description('Fencer relay agent: fences on-prem targets (IPMI, VMware) for Fencer')
-    .version(packageJson.version)
-    .option('-c, --config <file>', 'relay.yaml (default: $FENCER_RELAY_CONFIG)')
-    .option('--check', 'validate the config, resolve its secrets and files, then exit')
-    .parse([...argv]);
-  const options = program.opts<{ config?: string; check?: boolean }>();
+  const options = parseRelayArgs(argv);
   const file = options.config ?? process.env['FENCER_RELAY_CONFIG'];
   if (!file) {
     process.stderr.write('fencer-relay: --config FILE or FENCER_RELAY_CONFIG is required\n');

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type Problem, ProblemError, problem } from '../core/protocol/problems.ts';
 import packageJson from '../package.json' with { type: 'json' };
@@ -27,6 +27,8 @@ export class RelayServer {
   private readonly drops: LogLimiter;
   private readonly serverErrors: LogLimiter;
   private readonly nofile = openFileLimit();
+  /** Connections that carried a signed action: Fencer's, kept open idle for limits.keepAliveSeconds. */
+  private readonly fencerSockets = new WeakSet<Socket>();
 
   /**
    * `service` is shared with the pull loop when the relay also polls (one nonce store, one
@@ -57,9 +59,12 @@ export class RelayServer {
     );
     // Receiving a request (headers and 16 KiB of body) is quick; answering may take up to the
     // action's deadlineMs, which these timeouts do not cover.
+    // headersTimeout counts from a request's first byte, not from an idle connection's last
+    // answer, so it does not cut the long keep-alive below short.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
-    this.server.keepAliveTimeout = 5_000;
+    // Anyone's connection is closed after 5 s idle; Fencer's stays open longer (keepOpen).
+    this.server.keepAliveTimeout = anonymousKeepAliveMs;
     this.applyConnectionLimit(config);
     // Past maxConnections Node closes new connections as they come ('drop'). An accept that
     // fails (EMFILE) is an 'error' of the server: without a listener it would end the process.
@@ -131,6 +136,20 @@ export class RelayServer {
     for (const limiter of [this.refusals, this.drops, this.serverErrors]) limiter.flush();
   }
 
+  /**
+   * Fencer's connections stay open idle for limits.keepAliveSeconds (its readiness checks come
+   * more often), so a fence finds the TLS session its last check left: no handshake on the
+   * critical path. The Keep-Alive header tells the client, whose agent closes the connection a
+   * second before the relay does (no request sent into a closing socket). The socket's idle
+   * timer is set after Node's own (it sets the server's 5 s when the answer is finished).
+   */
+  private keepOpen(req: IncomingMessage, res: ServerResponse, config: RelayRuntimeConfig): void {
+    this.fencerSockets.add(req.socket);
+    const seconds = config.limits.keepAliveSeconds;
+    res.setHeader('Keep-Alive', `timeout=${seconds}`);
+    res.once('finish', () => req.socket.setTimeout(seconds * 1000 + keepAliveMarginMs));
+  }
+
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -139,6 +158,8 @@ export class RelayServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const config = this.config;
     const path = req.url ?? '/';
+    const fencers = this.fencerSockets.has(req.socket);
+    if (fencers) this.keepOpen(req, res, config);
     try {
       const route = path.split('?')[0];
       if (route === '/v1/health') {
@@ -162,6 +183,8 @@ export class RelayServer {
         headers: headersOf(req),
         body,
       });
+      // The signature held: this is Fencer's connection.
+      if (!fencers) this.keepOpen(req, res, config);
       send(res, answer);
     } catch (err) {
       const answer = err instanceof ProblemError ? err.problem : internal(err, this.deps.logger);
@@ -191,6 +214,11 @@ export class RelayServer {
     }
   }
 }
+
+/** Idle time of a connection that never carried a signed action. */
+const anonymousKeepAliveMs = 5_000;
+/** Past the advertised keep-alive, as Node does: the client closes first. */
+const keepAliveMarginMs = 1_000;
 
 function secureContextOf(config: RelayRuntimeConfig) {
   if (!config.tls) throw new Error('relay.yaml has no tls: nothing to serve');

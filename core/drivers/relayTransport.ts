@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
@@ -37,6 +38,37 @@ export interface RelayTransport {
   reachable(signal: AbortSignal): Promise<DriverCheck>;
 }
 
+/** The longest a connection to a relay stays open idle, whatever the relay advertises. */
+const idleConnectionMs = 60 * 60_000;
+/** Idle connections kept per relay; more in use at once (concurrent fences) close after use. */
+const idleConnectionsPerRelay = 2;
+
+const agents = new Map<string, Agent>();
+
+/**
+ * One agent per relay (URL and CA) in the process, shared by the drivers of all its devices:
+ * the connection readiness checks use (one device after another) stays open for the next fence
+ * of any of them, and the relay holds a couple of idle connections per Fencer process, not one
+ * per device (its `limits.maxConnections` counts them all). With an idle timeout set, Node's
+ * agent honours the relay's `Keep-Alive: timeout=N` and closes an idle connection a second
+ * before the relay would, so no request is sent into a socket the relay is closing.
+ */
+function agentFor(url: string, ca: Buffer | undefined): Agent {
+  const key = `${url}\n${ca ? createHash('sha256').update(ca).digest('hex') : ''}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      keepAlive: true,
+      timeout: idleConnectionMs,
+      maxFreeSockets: idleConnectionsPerRelay,
+      minVersion: 'TLSv1.2',
+      ...(ca ? { ca } : {}),
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 /**
  * Push mode: HTTPS `POST {url}/v1/actions` to a relay listening at its site, its certificate
  * checked against `ca`. The CA file is read on first use, so a broken one fails the call, not
@@ -52,11 +84,10 @@ export function pushTransport(
   const client = (): AxiosInstance => {
     try {
       http ??= axios.create({
-        httpsAgent: new Agent({
-          keepAlive: true,
-          minVersion: 'TLSv1.2',
-          ...(relay.ca ? { ca: readFileSync(resolvePath(relay.ca, baseDir)) } : {}),
-        }),
+        httpsAgent: agentFor(
+          base,
+          relay.ca ? readFileSync(resolvePath(relay.ca, baseDir)) : undefined,
+        ),
         // The relay is reached directly (site VPN); a proxy from the environment is not wanted.
         proxy: false,
         maxRedirects: 0,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { IpmiOptions } from '../config.ts';
 import { ExecError } from '../errors.ts';
 import type { RunResult } from '../runner.ts';
+import { ipmitoolHome } from './ipmitoolHome.ts';
 import { runProcessStep } from './processStep.ts';
 import type { CallContext, ExecutorDeps, PowerExecutor, PowerReading } from './types.ts';
 
@@ -25,6 +26,9 @@ export function createIpmitoolExecutor(target: IpmiTarget, deps: ExecutorDeps): 
 
   const run = async (call: CallContext, words: string[]): Promise<RunResult> => {
     const env: Record<string, string> = {};
+    // A HOME with a one-entry vendor registry: ipmitool starts in a quarter of the time.
+    const home = ipmitoolHome();
+    if (home) env['HOME'] = home;
     const args = baseArgs(o);
     let dir: string | undefined;
     if (o.passwordVia === 'file') {

@@ -1,5 +1,4 @@
-import { Agent } from 'node:https';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { Agent, request } from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
 import { ExecError } from '../errors.ts';
 
@@ -21,26 +20,30 @@ const parser = new XMLParser({
   isArray: (tagName) => tagName === 'objects' || tagName === 'propSet',
 });
 
+/** A SOAP answer larger than this is refused (a vim25 answer for one VM is a few KiB). */
+const maxAnswerBytes = 16 * 2 ** 20;
+
+interface HttpAnswer {
+  status: number;
+  text: string;
+  setCookie: string[] | undefined;
+}
+
 /**
  * A minimal vSphere SOAP (vim25) client: one POST per method to `/sdk`, the session cookie
- * kept between calls. vCenter and ESXi speak the same API, so one client covers both.
+ * kept between calls. vCenter and ESXi speak the same API, so one client covers both. Plain
+ * node:https (no redirects followed, no proxy from the environment): an HTTP library would
+ * be most of what the relay loads.
  */
 export class VsphereSoap {
-  private readonly http: AxiosInstance;
+  private readonly agent: Agent;
   private cookie: string | undefined;
 
   constructor(
     readonly url: string,
     ca: Buffer | undefined,
   ) {
-    this.http = axios.create({
-      httpsAgent: new Agent({ ...(ca ? { ca } : {}), keepAlive: false, minVersion: 'TLSv1.2' }),
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-      validateStatus: () => true,
-      maxRedirects: 0,
-      proxy: false,
-    });
+    this.agent = new Agent({ ...(ca ? { ca } : {}), keepAlive: false, minVersion: 'TLSv1.2' });
   }
 
   /** Calls one method; `body` is the method's inner XML. Faults become ExecError. */
@@ -55,22 +58,14 @@ export class VsphereSoap {
       ' xmlns:xsd="http://www.w3.org/2001/XMLSchema"' +
       ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
       `<soapenv:Body><${method} xmlns="urn:vim25">${body}</${method}></soapenv:Body></soapenv:Envelope>`;
-    let response: { status: number; data: unknown; headers: Record<string, unknown> };
+    let response: HttpAnswer;
     try {
-      response = await this.http.post(this.url, envelope, {
-        headers: {
-          'Content-Type': 'text/xml; charset=utf-8',
-          SOAPAction: 'urn:vim25/6.5',
-          ...(this.cookie ? { Cookie: this.cookie } : {}),
-        },
-        timeout: Math.max(1, timing.timeoutMs),
-        signal: timing.signal,
-      });
+      response = await this.post(envelope, timing);
     } catch (err) {
       throw transportError(method, err);
     }
-    this.keepCookie(response.headers['set-cookie']);
-    const text = typeof response.data === 'string' ? response.data : '';
+    this.keepCookie(response.setCookie);
+    const text = response.text;
     let doc: XmlNode;
     try {
       doc = parser.parse(text) as XmlNode;
@@ -87,6 +82,64 @@ export class VsphereSoap {
       throw new ExecError('failed', `${method}: HTTP ${response.status} without a SOAP answer`);
     }
     return child(child(responseBody, `${method}Response`), 'returnval');
+  }
+
+  /** One POST; the whole exchange within `timeoutMs` (else an ETIMEDOUT error). */
+  private post(
+    body: string,
+    timing: { timeoutMs: number; signal: AbortSignal },
+  ): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          signal: timing.signal,
+          headers: {
+            'Content-Type': 'text/xml; charset=utf-8',
+            'Content-Length': Buffer.byteLength(body),
+            SOAPAction: 'urn:vim25/6.5',
+            ...(this.cookie ? { Cookie: this.cookie } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxAnswerBytes) {
+              req.destroy(Object.assign(new Error('answer too large'), { code: 'ETOOBIG' }));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              setCookie: res.headers['set-cookie'],
+            });
+          });
+          res.on('error', reject);
+        },
+      );
+      const timer = setTimeout(
+        () =>
+          req.destroy(
+            Object.assign(new Error(`no answer within ${timing.timeoutMs} ms`), {
+              code: 'ETIMEDOUT',
+            }),
+          ),
+        Math.max(1, timing.timeoutMs),
+      );
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(body);
+    });
   }
 
   private keepCookie(header: unknown): void {
@@ -163,10 +216,16 @@ const tlsCodes =
   /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
 
 function transportError(method: string, err: unknown): ExecError {
-  const code = isAxiosError(err) ? (err.code ?? '') : '';
+  const code = String((err as NodeJS.ErrnoException | undefined)?.code ?? '');
   const message = `${method}: ${err instanceof Error ? err.message : String(err)}`;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED')
+  if (
+    code === 'ETIMEDOUT' ||
+    code === 'ABORT_ERR' ||
+    (err as Error | undefined)?.name === 'AbortError'
+  )
     return new ExecError('timeout', message, { cause: err });
+  if (code === 'ETOOBIG')
+    return new ExecError('protocol', message, { cause: err, retryable: false });
   if (tlsCodes.test(code))
     return new ExecError(
       'protocol',

@@ -32,7 +32,7 @@ describe('fencer-relay.service', () => {
     const d = new Map(serviceDirectives());
     expect(d.get('User')).toBe('fencer-relay');
     expect(d.get('ExecStart')).toBe(
-      '/usr/bin/node /opt/fencer-relay/fencer-relay.mjs --config /etc/fencer-relay/relay.yaml',
+      '/usr/bin/node --max-semi-space-size=1 --optimize-for-size /opt/fencer-relay/fencer-relay.mjs --config /etc/fencer-relay/relay.yaml',
     );
     expect(d.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(d.get('Restart')).toBe('on-failure');

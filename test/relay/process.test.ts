@@ -3,11 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { type BmcSim, startBmcSim } from './peers/bmcSim.ts';
 import { rawRequest, signedAction } from './peers/client.ts';
 import {
   ipmiTargetFor,
   type RelayProcess,
+  relayUnitNodeArgs,
   startRelayProcess,
   writeRelayConfig,
 } from './peers/relay.ts';
@@ -174,13 +176,36 @@ describe('fencer-relay --check and the single-file build', () => {
     expect(result.stderr).toContain('targets.t.ipmi.password');
   });
 
-  it('builds dist/fencer-relay.mjs that runs without node_modules', async () => {
+  it('prints its version and help (exit 0), and refuses an unknown option with exit code 2', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(repo, 'bin/fencer-relay.js'), ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env['PATH'] },
+      });
+    const version = run('--version');
+    expect([version.status, version.stdout.trim()]).toEqual([0, packageJson.version]);
+    const help = run('-h');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--config <file>');
+    const unknown = run('--confg', 'relay.yaml');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--confg'");
+  });
+
+  it('builds dist/fencer-relay.mjs that runs without node_modules, as the unit starts it', async () => {
     const out = join(dir, 'bundle', 'fencer-relay.mjs');
     execFileSync(process.execPath, [join(repo, 'relay-agent/build.mjs'), out], {
       cwd: repo,
       stdio: 'pipe',
     });
-    const bundled = await startRelayProcess({ ...config, ca: pki.caCert, entry: out });
+    // ASCII only: V8 keeps the whole file as a string, two bytes per character otherwise.
+    expect(readFileSync(out).every((byte) => byte < 0x80)).toBe(true);
+    const bundled = await startRelayProcess({
+      ...config,
+      ca: pki.caCert,
+      entry: out,
+      nodeArgs: relayUnitNodeArgs(),
+    });
     try {
       const answer = await signedAction(bundled, {
         requestId: 'bundle-1',

@@ -3,7 +3,6 @@ import type { PowerState } from '../../core/protocol/power.ts';
 import type { RelayActionRequest } from '../../core/protocol/relay.ts';
 import { ExecError } from '../../relay-agent/errors.ts';
 import type { CallContext, PowerExecutor } from '../../relay-agent/executors/types.ts';
-import { IdempotencyStore } from '../../relay-agent/idempotency.ts';
 import { type ActionOutcome, runAction } from '../../relay-agent/runAction.ts';
 import { FakeClock } from '../support/fakeClock.ts';
 
@@ -205,61 +204,5 @@ describe('runAction', () => {
     };
     await clock.run(runAction(request('off'), executor, clock));
     expect(closed).toBe(1);
-  });
-});
-
-describe('IdempotencyStore', () => {
-  const ok = (): Promise<ActionOutcome> =>
-    Promise.resolve({
-      ok: true,
-      response: {
-        requestId: 'r',
-        target: 't',
-        action: 'off',
-        powerState: 'off',
-        verified: true,
-        elapsedMs: 1,
-        steps: [],
-      },
-    });
-
-  it('joins a running action, replays a finished one, and forgets it after the ttl', async () => {
-    const clock = new FakeClock();
-    const store = new IdempotencyStore(clock, 60_000);
-    let runs = 0;
-    const start = () => {
-      runs++;
-      return ok();
-    };
-    const req = { requestId: 'r-1', target: 'bmc-a', action: 'off' };
-    const first = store.begin('k', req, start);
-    const joined = store.begin('k', req, start);
-    expect([first.kind, joined.kind]).toEqual(['new', 'joined']);
-    if (first.kind === 'conflict' || joined.kind === 'conflict') throw new Error('unexpected');
-    await first.outcome;
-    const replayed = store.begin('k', req, start);
-    const otherKey = store.begin('other-key', req, start);
-    expect([replayed.kind, otherKey.kind]).toEqual(['replayed', 'new']);
-    if (otherKey.kind === 'conflict') throw new Error('unexpected');
-    await otherKey.outcome;
-    clock.advance(60_000);
-    const expired = store.begin('k', req, start);
-    expect(expired.kind).toBe('new');
-    if (expired.kind === 'conflict') throw new Error('unexpected');
-    await expired.outcome;
-    expect(runs).toBe(3);
-  });
-
-  it('refuses the same requestId for another target or action', async () => {
-    const clock = new FakeClock();
-    const store = new IdempotencyStore(clock, 60_000);
-    store.begin('k', { requestId: 'r-1', target: 'bmc-a', action: 'off' }, ok);
-    expect(store.begin('k', { requestId: 'r-1', target: 'bmc-b', action: 'off' }, ok)).toEqual({
-      kind: 'conflict',
-      first: { target: 'bmc-a', action: 'off' },
-    });
-    expect(store.begin('k', { requestId: 'r-1', target: 'bmc-a', action: 'on' }, ok).kind).toBe(
-      'conflict',
-    );
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,5 +177,38 @@ describe('vSphere SOAP executor', () => {
   it('never logs the vCenter password', () => {
     expect(relay.logLines.length).toBeGreaterThan(5);
     for (const line of relay.logLines) expect(line).not.toContain(vcsim.password);
+  });
+});
+
+describe('SOAP transport', () => {
+  it('gives up on a vCenter that never answers, as a retryable timeout, at the call deadline', async () => {
+    // Prepare: TLS with the test CA's certificate, then silence.
+    const silent = createServer({
+      cert: readFileSync(pki.serverCert),
+      key: readFileSync(pki.serverKey),
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const soap = new VsphereSoap(`https://127.0.0.1:${port}/sdk`, readFileSync(pki.caCert));
+    try {
+      // Act
+      const started = Date.now();
+      const err = await soap
+        .call('RetrieveServiceContent', '', {
+          timeoutMs: 300,
+          signal: new AbortController().signal,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      // Assess
+      expect(err).toMatchObject({ code: 'timeout', retryable: true });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

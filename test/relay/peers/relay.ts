@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,18 @@ function endpoint(url: string, ca: string, keyName: string, key: string): RelayE
   };
 }
 
+/**
+ * The node options of the systemd unit a site installs (`ExecStart=/usr/bin/node OPTIONS
+ * /opt/fencer-relay/fencer-relay.mjs ...`), to run the built relay as a site does.
+ */
+export function relayUnitNodeArgs(): string[] {
+  const unit = readFileSync(join(repo, 'relay-agent/systemd/fencer-relay.service'), 'utf8');
+  const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
+  const entry = exec.findIndex((word) => word.endsWith('fencer-relay.mjs'));
+  if (exec[0] !== '/usr/bin/node' || entry < 0) throw new Error('unexpected ExecStart in the unit');
+  return exec.slice(1, entry);
+}
+
 export interface RelayProcess extends RelayEndpoint {
   peer: PeerProcess;
   file: string;
@@ -135,9 +147,11 @@ export async function startRelayProcess(options: {
   env?: Record<string, string>;
   /** Starts it under `ulimit -n N` (through bash, argv only): a small file-descriptor budget. */
   nofile?: number;
+  /** Options of node itself, before the entry (as the systemd unit's ExecStart has them). */
+  nodeArgs?: readonly string[];
 }): Promise<RelayProcess> {
   const entry = options.entry ?? join(repo, 'bin/fencer-relay.js');
-  const argv = [process.execPath, entry, '--config', options.file];
+  const argv = [process.execPath, ...(options.nodeArgs ?? []), entry, '--config', options.file];
   const [file, args] =
     options.nofile === undefined
       ? [process.execPath, argv.slice(1)]

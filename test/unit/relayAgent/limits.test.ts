@@ -3,7 +3,12 @@ import { connectionBudget, openFileLimit } from '../../../relay-agent/limits.ts'
 import { LogLimiter } from '../../../relay-agent/logLimiter.ts';
 import { FakeClock } from '../../support/fakeClock.ts';
 
-const limits = { maxConnections: 128, maxRunningActions: 8, maxQueuedActions: 64 };
+const limits = {
+  maxConnections: 128,
+  maxRunningActions: 8,
+  maxQueuedActions: 64,
+  keepAliveSeconds: 600,
+};
 
 describe('connection budget', () => {
   it('reads the soft open-file limit of /proc/self/limits', () => {
