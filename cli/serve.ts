@@ -61,9 +61,6 @@ export async function serve(options: ServeOptions, env = process.env): Promise<v
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
   });
-  const url = urlOf({ host: options.listen.host, port: host.port }, Boolean(tls));
-  log.info({ url, ledger: host.ledger.kind, version }, 'ready');
-  process.stdout.write(`listening on ${url}\n`);
 
   const { tls: tlsFiles } = options;
   // SIGHUP (systemctl reload) reloads the certificate; without one it must not end the host.
@@ -90,4 +87,9 @@ export async function serve(options: ServeOptions, env = process.env): Promise<v
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // Only now: a supervisor may send SIGTERM as soon as it reads this line, and before the
+  // handlers above are in place that signal would end the process without draining.
+  const url = urlOf({ host: options.listen.host, port: host.port }, Boolean(tls));
+  log.info({ url, ledger: host.ledger.kind, version }, 'ready');
+  process.stdout.write(`listening on ${url}\n`);
 }
